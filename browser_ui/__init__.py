@@ -1,0 +1,1 @@
+"""Browser UI: a Flask blueprint of server-rendered, JavaScript-free pages over the served build."""

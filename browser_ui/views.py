@@ -1,0 +1,179 @@
+"""Pages: the procedure list and the generic entity page, each also available as RDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
+
+from loaders.kinds import KINDS, SLUG
+from sparql_endpoint.negotiation import choose
+from sparql_endpoint.protocol import served
+
+from .labels import Label, fetch_labels, local_name
+from .language import COOKIE, preferred_language
+
+blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/static")
+RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
+PAGE_TYPES = ["text/html", *RDF_TYPES.values()]
+FIRST = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/title",
+         "http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/description")
+
+
+@dataclass
+class Value:
+    text: str
+    href: str | None = None
+    language: str = ""
+    fallback: bool = False
+    node: list["Row"] | None = None
+    iri: str = ""  # the IRI this value names, when it names one
+
+
+@dataclass
+class Row:
+    property: str
+    label: Label | None
+    values: list[Value] = field(default_factory=list)
+
+
+def _config():
+    return current_app.config["ISOKO"]
+
+
+def local_href(iri: str) -> str | None:
+    base = _config().base_iri
+    if iri.startswith(base + "id/"):
+        return "/" + iri[len(base):]
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+def _page(template: str, **context) -> Response:
+    language = preferred_language()
+    response = make_response(render_template(template, lang=language, **context))
+    if request.args.get("lang") == language:
+        response.set_cookie(COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax")
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
+
+
+@blueprint.route("/")
+def home() -> Response:
+    language, config = preferred_language(), _config()
+    store = served().store
+    rows = store.select("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
+    iris = {row["p"].value for row in rows}
+    labels = fetch_labels(store, iris, language, config.languages)
+    procedures = sorted(((labels.get(iri), local_href(iri)) for iri in iris),
+                        key=lambda item: (item[0].text.casefold() if item[0] else ""))
+    return _page("home.html", procedures=procedures)
+
+
+@blueprint.route("/id/<kind>/<slug>")
+@blueprint.route("/id/<kind>/<slug>.<ext>")
+def entity(kind: str, slug: str, ext: str | None = None) -> Response:
+    if kind not in KINDS or not SLUG.match(slug) or (ext and ext not in RDF_TYPES):
+        abort(404)
+    iri = f"{_config().id_base}{kind}/{slug}"
+    build = served()
+    if ext:
+        media_type = RDF_TYPES[ext]
+    else:
+        media_type = choose(PAGE_TYPES, request.accept_mimetypes, request.args.get("format"))
+        if media_type is None:
+            return Response("Available: " + ", ".join(PAGE_TYPES) + "\n", status=406, mimetype="text/plain")
+    if media_type != "text/html":
+        return _rdf(build.store, iri, media_type)
+    rows = _rows(build.store, iri)
+    if not rows:
+        abort(404)
+    incoming = _incoming(build.store, iri)
+    language = preferred_language()
+    iris = {iri} | _iris(rows) | {r.property for r in rows} | {v.iri for v in incoming}
+    labels = fetch_labels(build.store, iris, language, _config().languages)
+    _apply_labels(rows, labels)
+    for value in incoming:
+        _label_value(value, labels)
+    alternates = {name: url_for("ui.entity", kind=kind, slug=slug, ext=name) for name in RDF_TYPES}
+    return _page("entity.html", iri=iri, title=labels.get(iri), kind=kind, rows=rows,
+                 incoming=incoming, alternates=alternates)
+
+
+def _rdf(store, iri: str, media_type: str) -> Response:
+    triples = store.run(f"""CONSTRUCT {{ <{iri}> ?p ?o . ?n ?np ?no }} WHERE {{
+        {{ <{iri}> ?p ?o }} UNION {{ ?n ?np ?no FILTER(STRSTARTS(STR(?n), "{iri}#")) }} }}""")
+    body = triples.serialize(media_type)
+    if not body.strip() or body.strip() in (b"[]", b"{}"):
+        abort(404)
+    response = Response(body, mimetype=media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _rows(store, iri: str) -> list[Row]:
+    own = store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}")
+    nested = store.select(f'SELECT ?n ?p ?o WHERE {{ ?n ?p ?o FILTER(STRSTARTS(STR(?n), "{iri}#")) }}')
+    nodes: dict[str, list[Row]] = {}
+    for row in nested:
+        _add(nodes.setdefault(row["n"].value, []), row["p"].value, _value(row["o"], nodes))
+    rows: list[Row] = []
+    for row in own:
+        _add(rows, row["p"].value, _value(row["o"], nodes))
+    return rows
+
+
+def _incoming(store, iri: str) -> list[Value]:
+    found = store.select(f'SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}> FILTER(!STRSTARTS(STR(?s), "{iri}#")) }} LIMIT 500')
+    values = []
+    for row in found:
+        subject = row["s"].value.split("#", 1)[0]
+        values.append(Value(local_name(subject), local_href(subject), iri=subject))
+    return values
+
+
+def _add(rows: list[Row], prop: str, value: Value) -> None:
+    for row in rows:
+        if row.property == prop:
+            row.values.append(value)
+            return
+    rows.append(Row(prop, None, [value]))
+
+
+def _value(term, nodes: dict[str, list[Row]]) -> Value:
+    if isinstance(term, ox.Literal):
+        return Value(term.value, language=term.language or "")
+    if isinstance(term, ox.NamedNode):
+        return Value(local_name(term.value), local_href(term.value), iri=term.value,
+                     node=nodes.get(term.value))
+    return Value(str(term))
+
+
+def _iris(rows: list[Row]) -> set[str]:
+    found = set()
+    for row in rows:
+        found.add(row.property)
+        for value in row.values:
+            if value.iri:
+                found.add(value.iri)
+            if value.node:
+                found |= _iris(value.node)
+    return found
+
+
+def _apply_labels(rows: list[Row], labels: dict[str, Label]) -> None:
+    for row in rows:
+        row.label = labels.get(row.property)
+        for value in row.values:
+            _label_value(value, labels)
+            if value.node:
+                _apply_labels(value.node, labels)
+    rows.sort(key=lambda r: (FIRST.index(r.property) if r.property in FIRST else len(FIRST),
+                             (r.label.text if r.label else local_name(r.property)).casefold()))
+
+
+def _label_value(value: Value, labels: dict[str, Label]) -> None:
+    label = labels.get(value.iri)
+    if label:
+        value.text, value.language, value.fallback = label.text, label.language, label.fallback

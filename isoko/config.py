@@ -1,0 +1,65 @@
+"""Configuration: where sources, ontology, shapes and builds live, and the public base IRI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_IRI = "https://data.isoko.bi/"
+LANGUAGES = ("rn", "fr", "en")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build or a server needs to know; read from the environment by `from_env`."""
+
+    base_iri: str = DEFAULT_BASE_IRI
+    root: Path = ROOT
+    data_dir: Path = ROOT / "data"
+    var_dir: Path = ROOT / "var"
+    query_timeout: float = 10.0
+    result_limit: int = 10_000
+    languages: tuple[str, ...] = LANGUAGES
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Config":
+        env = os.environ
+        values = {
+            "base_iri": env.get("ISOKO_BASE_IRI", DEFAULT_BASE_IRI),
+            "data_dir": Path(env.get("ISOKO_DATA", ROOT / "data")),
+            "var_dir": Path(env.get("ISOKO_VAR", ROOT / "var")),
+            "query_timeout": float(env.get("ISOKO_QUERY_TIMEOUT", 10.0)),
+            "result_limit": int(env.get("ISOKO_RESULT_LIMIT", 10_000)),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if not values["base_iri"].endswith("/"):
+            values["base_iri"] += "/"
+        return cls(**values)
+
+    @property
+    def id_base(self) -> str:
+        """Entities are `{base}id/{kind}/{slug}`; sources refer to them relative to this."""
+        return self.base_iri + "id/"
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.var_dir / "builds"
+
+    @property
+    def current_link(self) -> Path:
+        """Symlink to the build being served; switched atomically by each successful build."""
+        return self.var_dir / "current"
+
+    def graph_iri(self, name: str) -> str:
+        return f"{self.base_iri}graph/{name}"

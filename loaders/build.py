@@ -1,0 +1,194 @@
+"""The build: sources -> RDF -> entailment -> validation -> new store + dumps -> atomic switch.
+
+A build writes into a fresh hidden folder of var/builds/ and, only when everything succeeded,
+renames it into place and swaps the var/current symlink with one rename. A failed or killed build
+leaves the served build untouched; its leftovers are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pyoxigraph as ox
+import rdflib
+
+from isoko.config import Config
+from sparql_endpoint.store import OxigraphStore
+
+from .catalogue import Catalogue, read_catalogue
+from .problems import Problem, ProblemsFound
+from .validation import validate
+
+KEEP_BUILDS = 3
+Progress = Callable[[str, str], None]
+
+
+class BuildBusy(RuntimeError):
+    """Another build holds the lock."""
+
+
+@dataclass
+class BuildInfo:
+    id: str
+    created: str
+    base_iri: str
+    triples: int
+    procedures: int
+    graphs: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _noop(stage: str, detail: str) -> None:
+    pass
+
+
+def entailed_store(catalogue: Catalogue) -> OxigraphStore:
+    """The catalogue in an in-memory store with the entailment rules of ontology/rules/ applied."""
+    store = OxigraphStore()
+    store.load(catalogue.quads)
+    for rules in sorted((catalogue.config.ontology_dir / "rules").glob("*.ru")):
+        store.update(rules.read_text(encoding="utf-8"))
+    return store
+
+
+def union_graph(store: OxigraphStore) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    data = store.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize("application/n-triples")
+    graph.parse(data=data, format="nt")
+    return graph
+
+
+def check_sources(config: Config, paths: list[Path] | None = None) -> list[Problem]:
+    """Every problem of the catalogue (or only those in `paths`), without writing anything."""
+    catalogue = read_catalogue(config)
+    problems = list(catalogue.problems)
+    if not problems:
+        problems = validate(union_graph(entailed_store(catalogue)), catalogue)
+    if paths:
+        wanted = {str(p) for p in paths} | {str(Path(p).resolve()) for p in paths}
+        problems = [p for p in problems if p.file in wanted or str(config.root / p.file) in wanted]
+    return problems
+
+
+def build(config: Config, progress: Progress = _noop) -> BuildInfo:
+    config.builds_dir.mkdir(parents=True, exist_ok=True)
+    with _lock(config.var_dir / ".build.lock"):
+        _remove_leftovers(config)
+        build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        seconds: dict[str, float] = {}
+        started = time.perf_counter()
+
+        progress("parse", "reading data/ and ontology/")
+        catalogue = read_catalogue(config)
+        if catalogue.problems:
+            raise ProblemsFound(catalogue.problems)
+        memory = entailed_store(catalogue)
+        seconds["parse"] = _lap(started)
+
+        progress("validate", f"{len(memory)} triples against CPSV-AP 3.2.0 and Isôko shapes")
+        problems = validate(union_graph(memory), catalogue)
+        if problems:
+            raise ProblemsFound(problems)
+        seconds["validate"] = _lap(started, seconds)
+
+        tmp = config.builds_dir / f".tmp-{build_id}"
+        try:
+            progress("load", f"into {tmp.name}")
+            tmp.mkdir()
+            store = OxigraphStore(tmp / "store")
+            store.load(memory.quads())
+            store.flush()
+            seconds["load"] = _lap(started, seconds)
+
+            progress("index", "dumps and build manifest")
+            info = _write_outputs(config, build_id, store, tmp, catalogue)
+            del store
+            seconds["index"] = _lap(started, seconds)
+            info.seconds = seconds
+            (tmp / "build.json").write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
+            final = config.builds_dir / build_id
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _switch(config, final)
+        _prune(config)
+        return info
+
+
+def _lap(started: float, previous: dict[str, float] | None = None) -> float:
+    return round(time.perf_counter() - started - sum((previous or {}).values()), 3)
+
+
+def _write_outputs(config: Config, build_id: str, store: OxigraphStore, folder: Path,
+                   catalogue: Catalogue) -> BuildInfo:
+    dumps = folder / "dumps"
+    dumps.mkdir()
+    with gzip.open(dumps / "catalogue.nq.gz", "wb") as out:
+        store.dump(out, ox.RdfFormat.N_QUADS)
+    graphs = {}
+    for graph in store.graphs():
+        rows = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        graphs[graph] = int(rows[0]["n"].value)
+    procedures = store.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
+    return BuildInfo(id=build_id, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     base_iri=config.base_iri, triples=len(store),
+                     procedures=int(procedures[0]["n"].value), graphs=graphs)
+
+
+def _switch(config: Config, final: Path) -> None:
+    """Point var/current at the new build with a single atomic rename of a relative symlink."""
+    link = config.current_link
+    temporary = link.with_name(f".current-{final.name}")
+    os.symlink(os.path.relpath(final, link.parent), temporary)
+    os.replace(temporary, link)
+    directory = os.open(link.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _remove_leftovers(config: Config) -> None:
+    for leftover in config.builds_dir.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for stale_link in config.var_dir.glob(".current-*"):
+        stale_link.unlink(missing_ok=True)
+
+
+def _prune(config: Config) -> None:
+    current = config.current_link.resolve()
+    builds = sorted(p for p in config.builds_dir.iterdir() if not p.name.startswith("."))
+    for old in builds[:-KEEP_BUILDS]:
+        if old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildBusy(f"another build is running (lock {path}); wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_build(config: Config) -> Path | None:
+    target = config.current_link
+    return target.resolve() if target.is_symlink() and target.resolve().is_dir() else None

@@ -1,0 +1,90 @@
+"""Read a YAML source file into dicts and lists that remember the line of every key and item."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from .problems import Problem, ProblemsFound
+
+
+class LineDict(dict):
+    """A mapping from YAML with `line` (its own) and `key_lines` (line of each key), 1-based."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class LineList(list):
+    """A sequence from YAML with `line` and `item_lines` (line of each item), 1-based."""
+
+    line: int = 0
+    item_lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} must be text (put it in quotes)", key_node.start_mark)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key `{key}` appears twice in the same block; keep one", key_node.start_mark)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_yaml(path: Path, display: str) -> LineDict:
+    """Parse one entity file; raise ProblemsFound with file and line for anything unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ProblemsFound([Problem(display, 0, f"not UTF-8 text ({err.reason} at byte {err.start})",
+                                     fix="save the file as UTF-8")]) from None
+    try:
+        record = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 0
+        what = " ".join(str(part) for part in (err.context, err.problem) if part)
+        raise ProblemsFound([Problem(display, line, f"YAML syntax error: {what}",
+                                     fix="check indentation, colons and quotes on this line")]) from None
+    except yaml.YAMLError as err:
+        raise ProblemsFound([Problem(display, 0, f"YAML error: {err}")]) from None
+    if not isinstance(record, LineDict):
+        raise ProblemsFound([Problem(display, 1, "the file must hold one entity as `key: value` lines",
+                                     fix="start with `title:` or `name:`, see data/README.md")])
+    return record
+
+
+def plain(value):
+    """YAML values as JSON values: dates become ISO strings, everything else is kept."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,1 @@
+"""SPARQL endpoint: store backends behind one small interface, and the SPARQL protocol blueprint."""
