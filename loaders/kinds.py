@@ -21,6 +21,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("document", ("Document",), "reference"),
     Kind("law", ("Law",), "reference"),
     Kind("term", ("Term",), "reference"),
+    Kind("faq", ("Question",), "reference"),
     Kind("theme", (), "ontology"),
     Kind("event", (), "ontology"),
 )}
@@ -33,4 +34,5 @@ BLOCK_TYPES = {
     "conditions": "cv:Requirement",
     "address": "locn:Address",
     "contact": "cv:ContactPoint",
+    "answer": "schema:Answer",
 }
