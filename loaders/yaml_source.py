@@ -79,12 +79,17 @@ def read_yaml(path: Path, display: str) -> LineDict:
     return record
 
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
 def plain(value):
-    """YAML values as JSON values: dates become ISO strings, everything else is kept."""
+    """YAML values as JSON-LD values: a YAML date becomes an xsd:date (xsd:dateTime) literal."""
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
+    if isinstance(value, dt.datetime):
+        return {"@value": value.isoformat(), "@type": XSD + "dateTime"}
+    if isinstance(value, dt.date):
+        return {"@value": value.isoformat(), "@type": XSD + "date"}
     return value
