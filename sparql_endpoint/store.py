@@ -11,6 +11,8 @@ from typing import Iterable, Protocol
 
 import pyoxigraph as ox
 
+from isoko.namespaces import PREFIXES
+
 RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -54,7 +56,9 @@ class Result:
 
     def serialize(self, media_type: str) -> bytes:
         if self.form == "graph":
-            return self.raw.serialize(format=GRAPH_FORMATS[media_type])
+            fmt = GRAPH_FORMATS[media_type]
+            prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+            return ox.serialize(self.raw, format=fmt, prefixes=prefixes)
         return self.raw.serialize(format=RESULT_FORMATS[media_type])
 
 
