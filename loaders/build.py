@@ -85,7 +85,7 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
     config.builds_dir.mkdir(parents=True, exist_ok=True)
     with _lock(config.var_dir / ".build.lock"):
         _remove_leftovers(config)
-        build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ-") + uuid.uuid4().hex[:6]
         seconds: dict[str, float] = {}
         started = time.perf_counter()
 
