@@ -21,6 +21,7 @@ class Config:
     var_dir: Path = ROOT / "var"
     query_timeout: float = 10.0
     result_limit: int = 10_000
+    query_processes: int = 2
     languages: tuple[str, ...] = LANGUAGES
     extra: dict = field(default_factory=dict)
 
@@ -33,6 +34,7 @@ class Config:
             "var_dir": Path(env.get("ISOKO_VAR", ROOT / "var")),
             "query_timeout": float(env.get("ISOKO_QUERY_TIMEOUT", 10.0)),
             "result_limit": int(env.get("ISOKO_RESULT_LIMIT", 10_000)),
+            "query_processes": int(env.get("ISOKO_QUERY_PROCESSES", 2)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):

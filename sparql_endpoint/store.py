@@ -65,7 +65,8 @@ class Result:
 class OxigraphStore:
     """pyoxigraph on disk (or in memory when path is None); the default graph is the union."""
 
-    def __init__(self, path: Path | None = None, read_only: bool = False):
+    def __init__(self, path: Path | str | None = None, read_only: bool = False):
+        self.path = str(path) if path is not None else None
         if path is None:
             self._store = ox.Store()
         elif read_only:
