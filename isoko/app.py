@@ -8,6 +8,7 @@ from flask_babel import Babel
 from browser_ui.language import preferred_language
 from browser_ui.views import blueprint as ui_blueprint
 from sparql_endpoint.current import CurrentBuild, NoBuild
+from sparql_endpoint.dataset import blueprint as dataset_blueprint
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
 
 from .config import Config
@@ -22,6 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
     Babel(app, locale_selector=preferred_language)
     app.register_blueprint(ui_blueprint)
     app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(dataset_blueprint)
 
     @app.errorhandler(NoBuild)
     def no_build(error: NoBuild) -> Response:

@@ -8,7 +8,6 @@ leaves the served build untouched; its leftovers are removed by the next build.
 from __future__ import annotations
 
 import fcntl
-import gzip
 import json
 import os
 import shutil
@@ -27,6 +26,8 @@ from isoko.config import Config
 from sparql_endpoint.store import OxigraphStore
 
 from .catalogue import Catalogue, read_catalogue
+from .describe import describe, statistics
+from .dumps import write_dumps
 from .problems import Problem, ProblemsFound
 from .validation import validate
 
@@ -46,6 +47,7 @@ class BuildInfo:
     triples: int
     procedures: int
     graphs: dict[str, int]
+    dumps: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -133,18 +135,18 @@ def _lap(started: float, previous: dict[str, float] | None = None) -> float:
 
 def _write_outputs(config: Config, build_id: str, store: OxigraphStore, folder: Path,
                    catalogue: Catalogue) -> BuildInfo:
-    dumps = folder / "dumps"
-    dumps.mkdir()
-    with gzip.open(dumps / "catalogue.nq.gz", "wb") as out:
-        store.dump(out, ox.RdfFormat.N_QUADS)
-    graphs = {}
-    for graph in store.graphs():
-        rows = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-        graphs[graph] = int(rows[0]["n"].value)
+    """Dumps of the data graphs, then the DCAT/VoID description (which lists them) in graph metadata."""
+    created = datetime.now(timezone.utc)
+    stats = statistics(store)
+    graphs = dict(stats["graphs"])
+    dumps = write_dumps(store, folder / "dumps", config.base_iri)
+    description = describe(config, stats, dumps, created)
+    store.load(description)
+    (folder / "description.nq").write_bytes(ox.serialize(description, format=ox.RdfFormat.N_QUADS))
     procedures = store.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
-    return BuildInfo(id=build_id, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     base_iri=config.base_iri, triples=len(store),
-                     procedures=int(procedures[0]["n"].value), graphs=graphs)
+    return BuildInfo(id=build_id, created=created.isoformat(timespec="seconds"), base_iri=config.base_iri,
+                     triples=sum(graphs.values()), procedures=int(procedures[0]["n"].value), graphs=graphs,
+                     dumps=[asdict(d) for d in dumps])
 
 
 def _switch(config: Config, final: Path) -> None:

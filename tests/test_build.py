@@ -23,7 +23,11 @@ def test_build_writes_store_dumps_manifest_and_switches(built):
     assert os.readlink(built.current_link) == os.path.join("builds", folder.name)  # relative: copyable
     info = json.loads((folder / "build.json").read_text())
     assert info["procedures"] == 2 and info["triples"] > 1000
-    assert (folder / "dumps" / "catalogue.nq.gz").stat().st_size > 0
+    dumps = {d["file"]: d for d in info["dumps"]}
+    assert set(dumps) == {"catalogue.nq.gz", "catalogue.jsonld.gz", "institution-registry.ttl.gz",
+                          "institution-police.ttl.gz", "directory.ttl.gz", "reference.ttl.gz", "ontology.ttl.gz"}
+    for name, dump in dumps.items():
+        assert (folder / "dumps" / name).stat().st_size == dump["bytes"] > 0
     assert count(built) == 2
 
 
@@ -31,7 +35,7 @@ def test_one_named_graph_per_institution_plus_directory_reference_ontology(built
     graphs = set(CurrentBuild(built).get().store.graphs())
     base = "https://data.isoko.bi/graph/"
     assert graphs == {base + "institution/registry", base + "institution/police", base + "directory",
-                      base + "reference", base + "ontology"}
+                      base + "reference", base + "ontology", base + "metadata"}
     store = CurrentBuild(built).get().store
     assert store.ask(f"ASK {{ GRAPH <{base}institution/police> "
                      "{ <https://data.isoko.bi/id/procedure/passport> ?p ?o } }")
@@ -103,3 +107,31 @@ def test_base_iri_is_configurable(config):
     store = CurrentBuild(other).get().store
     assert store.ask("ASK { <http://localhost:9999/id/procedure/passport> ?p ?o }")
     assert "http://localhost:9999/graph/institution/police" in store.graphs()
+
+
+def test_dumps_parse_back_to_the_same_graphs(built):
+    import gzip
+    import pyoxigraph as ox
+    folder = current_build(built)
+    info = json.loads((folder / "build.json").read_text())
+    quads = list(ox.parse(gzip.open(folder / "dumps" / "catalogue.nq.gz").read(), format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == info["triples"]
+    police = list(ox.parse(gzip.open(folder / "dumps" / "institution-police.ttl.gz").read(),
+                           format=ox.RdfFormat.TURTLE))
+    assert len(police) == info["graphs"]["https://data.isoko.bi/graph/institution/police"]
+    jsonld = list(ox.parse(gzip.open(folder / "dumps" / "catalogue.jsonld.gz").read(), format=ox.RdfFormat.JSON_LD))
+    assert len(jsonld) == info["triples"]
+
+
+def test_void_and_dcat_describe_the_build(built):
+    store = CurrentBuild(built).get().store
+    info = json.loads((current_build(built) / "build.json").read_text())
+    rows = store.select("""PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?t ?e WHERE { <https://data.isoko.bi/dataset> void:triples ?t ; void:entities ?e }""")
+    assert int(rows[0]["t"].value) == info["triples"]
+    assert store.ask("""PREFIX void: <http://rdfs.org/ns/void#>
+        ASK { <https://data.isoko.bi/dataset> void:classPartition [ void:class <http://purl.org/vocab/cpsv#PublicService> ;
+              void:entities 2 ] ; void:subset [ a void:Linkset ; void:triples 2 ] }""")
+    assert store.ask("""PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        ASK { <https://data.isoko.bi/dataset> dcat:distribution [ dcat:downloadURL <https://data.isoko.bi/dumps/catalogue.nq.gz> ;
+              dcat:byteSize ?size ] . <https://data.isoko.bi/sparql> dcat:servesDataset <https://data.isoko.bi/dataset> }""")

@@ -91,3 +91,25 @@ def test_default_and_named_graph_uri(client):
     named = client.get("/sparql", query_string={
         "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": police, "format": "csv"})
     assert named.data.decode().splitlines()[1:] == [police]
+
+
+def test_catalog_and_void_by_conneg(client):
+    html = client.get("/catalog", headers={"Accept": "text/html"})
+    assert html.status_code == 200 and b"catalogue.nq.gz" in html.data
+    turtle = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle"
+    triples = list(ox.parse(turtle.data, format=ox.RdfFormat.TURTLE))
+    types = {t.object.value for t in triples if t.predicate.value.endswith("#type")}
+    assert {"http://www.w3.org/ns/dcat#Dataset", "http://rdfs.org/ns/void#Dataset",
+            "http://www.w3.org/ns/dcat#Distribution", "http://rdfs.org/ns/void#Linkset"} <= types
+    assert client.get("/catalog", headers={"Accept": "application/ld+json"}).mimetype == "application/ld+json"
+
+
+def test_dumps_are_served_with_length_etag_and_type(client, built):
+    response = client.get("/dumps/catalogue.nq.gz")
+    assert response.status_code == 200 and response.mimetype == "application/gzip"
+    assert int(response.headers["Content-Length"]) == len(response.data) > 0
+    etag = response.headers["ETag"]
+    assert client.get("/dumps/catalogue.nq.gz", headers={"If-None-Match": etag}).status_code == 304
+    for bad in ("../build.json", "..%2Fbuild.json", "nothing.nq.gz", "%2e%2e/%2e%2e/etc/passwd"):
+        assert client.get(f"/dumps/{bad}").status_code == 404

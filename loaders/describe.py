@@ -1,0 +1,115 @@
+"""DCAT-AP and VoID description of a build, computed from its store (written to graph metadata)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyoxigraph as ox
+
+from isoko.config import Config
+from sparql_endpoint.store import OxigraphStore
+
+from .dumps import Dump
+
+EU = "http://publications.europa.eu/resource/authority/"
+PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX void: <http://rdfs.org/ns/void#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+# Links to outside datasets that VoID reports as linksets: (name, target dataset, predicate).
+LINK_TARGETS = (
+    ("currencies", EU + "currency", "http://data.europa.eu/m8g/currency"),
+    ("languages", EU + "language", "http://purl.org/dc/terms/language"),
+)
+
+
+def _one(store: OxigraphStore, query: str) -> int:
+    return int(store.select(query)[0]["n"].value)
+
+
+def statistics(store: OxigraphStore) -> dict:
+    return {
+        "triples": _one(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "entities": _one(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER isIRI(?s) }"),
+        "subjects": _one(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "objects": _one(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "classes": [(r["c"].value, int(r["n"].value)) for r in store.select(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c")],
+        "properties": [(r["p"].value, int(r["n"].value)) for r in store.select(
+            "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p")],
+        "graphs": [(r["g"].value, int(r["n"].value)) for r in store.select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")],
+        "links": [(name, target, predicate, _one(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o "
+                                                         f"FILTER STRSTARTS(STR(?o), \"{target}/\") }}"))
+                  for name, target, predicate in LINK_TARGETS],
+    }
+
+
+def description(config: Config, stats: dict, dumps: list[Dump], created: datetime) -> str:
+    """The Turtle text of the catalogue record, dataset, distributions, SPARQL service and VoID."""
+    base = config.base_iri
+    dataset, catalog = f"<{base}dataset>", f"<{base}catalog>"
+    lines = [PREFIXES, f"""
+{catalog} a dcat:Catalog ;
+  dct:title "Isôko Linked Data"@fr, "Isôko Linked Data"@en ;
+  dct:description "Catalogue des données ouvertes liées d'Isôko."@fr, "Catalogue of Isôko linked open data."@en ;
+  dct:publisher <{base}#publisher> ; dcat:dataset {dataset} ; dcat:service <{base}sparql> ;
+  dct:modified "{created.isoformat()}"^^xsd:dateTime .
+<{base}#publisher> a foaf:Agent, foaf:Organization ; foaf:name "Isôko Linked Data" ;
+  dct:type <{EU}publisher-type/NonProfitOrganisation> .
+{dataset} a dcat:Dataset, void:Dataset ;
+  dct:title "Procédures administratives du Burundi (Isôko)"@fr, "Administrative procedures of Burundi (Isôko)"@en ;
+  dct:description "Les procédures administratives du Burundi, les documents qu'elles exigent et délivrent, leurs frais, délais, bases légales et institutions responsables, décrits avec CPSV-AP 3.2.0 à partir de sources publiques citées."@fr,
+    "Burundi's administrative procedures, the documents they require and deliver, their fees, processing times, legal bases and responsible institutions, described with CPSV-AP 3.2.0 from cited public sources."@en ;
+  dct:publisher <{base}#publisher> ;
+  dct:license <https://creativecommons.org/licenses/by/4.0/> ;
+  dct:language <{EU}language/RUN>, <{EU}language/FRA>, <{EU}language/ENG> ;
+  dct:spatial <{EU}country/BDI> ;
+  dcat:theme <{EU}data-theme/GOVE> ;
+  dcat:keyword "procédures administratives"@fr, "administrative procedures"@en, "CPSV-AP"@en ;
+  dct:conformsTo <http://data.europa.eu/m8g/cpsvap/3.2.0> ;
+  dct:modified "{created.isoformat()}"^^xsd:dateTime ;
+  dcat:landingPage <{base}> ;
+  void:sparqlEndpoint <{base}sparql> ;
+  void:uriSpace "{base}id/" ;
+  void:vocabulary <http://purl.org/vocab/cpsv#>, <http://data.europa.eu/m8g/>, <http://purl.org/dc/terms/>, <http://www.w3.org/2004/02/skos/core#> ;
+  void:triples {stats["triples"]} ; void:entities {stats["entities"]} ;
+  void:distinctSubjects {stats["subjects"]} ; void:distinctObjects {stats["objects"]} ;
+  void:classes {len(stats["classes"])} ; void:properties {len(stats["properties"])} ;
+  void:dataDump {", ".join(f"<{base}dumps/{d.file}>" for d in dumps)} .
+<{base}sparql> a dcat:DataService, sd:Service ;
+  dct:title "Point d'accès SPARQL d'Isôko"@fr, "Isôko SPARQL endpoint"@en ;
+  dcat:endpointURL <{base}sparql> ; dcat:endpointDescription <{base}sparql> ;
+  dct:conformsTo <https://www.w3.org/TR/sparql11-protocol/> ; dcat:servesDataset {dataset} ."""]
+    for dump in dumps:
+        what = f"the named graph {dump.graph}" if dump.graph else "all named graphs"
+        lines.append(f"""{dataset} dcat:distribution <{base}dumps/{dump.file}> .
+<{base}dumps/{dump.file}> a dcat:Distribution ; dct:title "{dump.file}" ;
+  dct:description "Gzip-compressed dump of {what}."@en ;
+  dcat:downloadURL <{base}dumps/{dump.file}> ; dcat:accessURL <{base}dumps/{dump.file}> ;
+  dcat:mediaType <https://www.iana.org/assignments/media-types/{dump.media_type}> ;
+  dcat:compressFormat <https://www.iana.org/assignments/media-types/application/gzip> ;
+  dcat:byteSize {dump.bytes} ; dct:license <https://creativecommons.org/licenses/by/4.0/> .""")
+    for number, (graph, triples) in enumerate(stats["graphs"]):
+        lines.append(f"""{dataset} void:subset <{base}dataset#graph-{number}> .
+<{base}dataset#graph-{number}> a void:Dataset ; sd:name <{graph}> ; void:triples {triples} .""")
+    for number, (cls, entities) in enumerate(stats["classes"]):
+        lines.append(f"{dataset} void:classPartition [ void:class <{cls}> ; void:entities {entities} ] .")
+    for prop, triples in stats["properties"]:
+        lines.append(f"{dataset} void:propertyPartition [ void:property <{prop}> ; void:triples {triples} ] .")
+    for name, target, predicate, triples in stats["links"]:
+        if triples:
+            lines.append(f"""{dataset} void:subset <{base}dataset#links-{name}> .
+<{base}dataset#links-{name}> a void:Linkset ; void:subjectsTarget {dataset} ; void:objectsTarget <{target}> ;
+  void:linkPredicate <{predicate}> ; void:triples {triples} .""")
+    return "\n".join(lines) + "\n"
+
+
+def describe(config: Config, stats: dict, dumps: list[Dump], created: datetime) -> list[ox.Quad]:
+    text = description(config, stats, dumps, created)
+    graph = ox.NamedNode(config.graph_iri("metadata"))
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(text, format=ox.RdfFormat.TURTLE)]
