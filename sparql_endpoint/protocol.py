@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from .examples import examples
 from .executor import Answer, EndpointBusy, QueryExecutor, QueryTimeout, answer
 from .negotiation import choose
 from .service_description import describe
@@ -117,6 +118,7 @@ def _service_description(build) -> Response:
     if media_type is None:
         return _error(406, "Available: " + ", ".join(offered))
     if media_type == "text/html":
-        return Response(render_template("sparql_form.html"), mimetype="text/html")
+        return Response(render_template("sparql_form.html", examples=examples(),
+                                        query=request.args.get("example_query", "")), mimetype="text/html")
     graphs = build.info.get("graphs", {})
     return Response(describe(request.base_url, graphs, media_type), mimetype=media_type)
