@@ -12,12 +12,15 @@ from sparql_endpoint.negotiation import choose
 from sparql_endpoint.protocol import served
 
 from .labels import Label, fetch_labels, local_name
+from .procedure import build_page as procedure_page
+from .schema_org import schema_org
 from .language import COOKIE, preferred_language
 
 blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
 PAGE_TYPES = ["text/html", *RDF_TYPES.values()]
+PAGES = {"procedure": procedure_page}
 FIRST = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/title",
          "http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/description")
 
@@ -86,6 +89,13 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
             return Response("Available: " + ", ".join(PAGE_TYPES) + "\n", status=406, mimetype="text/plain")
     if media_type != "text/html":
         return _rdf(build.store, iri, media_type)
+    alternates = {name: url_for("ui.entity", kind=kind, slug=slug, ext=name) for name in RDF_TYPES}
+    if kind in PAGES and request.args.get("view") != "data":
+        language = preferred_language()
+        page = PAGES[kind](build.store, iri, language, _config().languages, local_href)
+        if page is not None:
+            return _page(f"{kind}.html", page=page, iri=iri, slug=slug, alternates=alternates,
+                         schema_org=schema_org(kind, page, iri, request.url_root))
     rows = _rows(build.store, iri)
     if not rows:
         abort(404)
@@ -96,9 +106,19 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
     _apply_labels(rows, labels)
     for value in incoming:
         _label_value(value, labels)
-    alternates = {name: url_for("ui.entity", kind=kind, slug=slug, ext=name) for name in RDF_TYPES}
     return _page("entity.html", iri=iri, title=labels.get(iri), kind=kind, rows=rows,
                  incoming=incoming, alternates=alternates)
+
+
+@blueprint.route("/id/procedure/<slug>/checklist")
+def checklist(slug: str) -> Response:
+    if not SLUG.match(slug):
+        abort(404)
+    iri = f"{_config().id_base}procedure/{slug}"
+    page = procedure_page(served().store, iri, preferred_language(), _config().languages, local_href)
+    if page is None:
+        abort(404)
+    return _page("checklist.html", page=page, iri=iri, slug=slug)
 
 
 def _rdf(store, iri: str, media_type: str) -> Response:

@@ -1,0 +1,108 @@
+"""Entities as Python objects for templates: all their properties, texts picked in a language.
+
+One query fetches every triple about a set of IRIs (and their `#` nodes such as fees and
+addresses); `Resource` then answers `texts`, `links` and `first` without further queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from sparql_endpoint.store import Store
+
+from .labels import Label
+from .language import pick
+
+NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dct": "http://purl.org/dc/terms/",
+    "cv": "http://data.europa.eu/m8g/", "cpsv": "http://purl.org/vocab/cpsv#",
+    "skos": "http://www.w3.org/2004/02/skos/core#", "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#", "locn": "http://www.w3.org/ns/locn#",
+    "isoko": "https://data.isoko.bi/def/isoko#", "schema": "https://schema.org/",
+    "dcat": "http://www.w3.org/ns/dcat#", "eli": "http://data.europa.eu/eli/ontology#",
+}
+
+
+def iri(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    return NS[prefix] + local
+
+
+@dataclass
+class Resource:
+    iri: str
+    language: str
+    order: tuple[str, ...]
+    properties: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    nodes: dict[str, "Resource"] = field(default_factory=dict)
+
+    def terms(self, curie: str) -> list:
+        return self.properties.get(iri(curie), [])
+
+    def text(self, curie: str) -> Label | None:
+        """The property's text in the reader's language, else by fallback order."""
+        texts: dict[str, str] = {}
+        for term in self.terms(curie):
+            if isinstance(term, ox.Literal):
+                texts.setdefault(term.language or "", term.value)
+        chosen = pick(texts, self.language, (*self.order, ""))
+        if not chosen:
+            return None
+        text, lang = chosen
+        return Label(text, lang, bool(lang) and lang != self.language)
+
+    def texts(self, curie: str) -> list[Label]:
+        """All values in the best available language (for multi-valued keywords and labels)."""
+        by_language: dict[str, list[str]] = defaultdict(list)
+        for term in self.terms(curie):
+            if isinstance(term, ox.Literal):
+                by_language[term.language or ""].append(term.value)
+        for lang in (self.language, *self.order, "", *sorted(by_language)):
+            if by_language.get(lang):
+                return [Label(t, lang, bool(lang) and lang != self.language) for t in sorted(by_language[lang])]
+        return []
+
+    def links(self, curie: str) -> list[str]:
+        return sorted(t.value for t in self.terms(curie) if isinstance(t, ox.NamedNode))
+
+    def first(self, curie: str) -> str | None:
+        values = self.terms(curie)
+        return values[0].value if values else None
+
+    def node_list(self, curie: str) -> list["Resource"]:
+        return [self.nodes[i] for i in self.links(curie) if i in self.nodes]
+
+    def has_type(self, curie: str) -> bool:
+        return iri(curie) in self.links("rdf:type")
+
+    @property
+    def label(self) -> Label | None:
+        for curie in ("skos:prefLabel", "dct:title", "schema:name", "skos:notation"):
+            found = self.text(curie)
+            if found:
+                return found
+        return None
+
+
+def load(store: Store, iris: set[str] | list[str], language: str, order: tuple[str, ...]) -> dict[str, Resource]:
+    """Every triple about these IRIs and their `#` nodes, as Resources keyed by IRI."""
+    iris = sorted(set(iris))
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = store.select(f"""SELECT ?owner ?s ?p ?o WHERE {{
+        VALUES ?owner {{ {values} }}
+        {{ BIND(?owner AS ?s) ?s ?p ?o }} UNION
+        {{ ?owner ?link ?s . ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), CONCAT(STR(?owner), "#"))) }}
+    }}""")
+    resources: dict[str, Resource] = {}
+    for row in rows:
+        owner = resources.setdefault(row["owner"].value, Resource(row["owner"].value, language, order))
+        subject = row["s"].value
+        target = owner if subject == owner.iri else owner.nodes.setdefault(
+            subject, Resource(subject, language, order))
+        target.properties[row["p"].value].append(row["o"])
+    return resources

@@ -1,0 +1,25 @@
+"""schema.org JSON-LD for page heads (GovernmentService, GovernmentOrganization), for search engines."""
+
+from __future__ import annotations
+
+
+def _text(label) -> str | None:
+    return label.text if label else None
+
+
+def schema_org(kind: str, page, iri: str, root: str) -> dict:
+    if kind == "procedure":
+        resource = page.resource
+        data = {
+            "@context": "https://schema.org", "@type": "GovernmentService", "@id": iri,
+            "name": _text(resource.text("dct:title")), "description": _text(resource.text("dct:description")),
+            "url": root.rstrip("/") + "/" + iri.split("/id/", 1)[-1].join(["id/", ""]),
+            "areaServed": {"@type": "Country", "name": "Burundi"},
+            "provider": [{"@type": "GovernmentOrganization", "@id": link.iri, "name": _text(link.label)}
+                         for link, _ in page.authorities],
+        }
+        if page.fees:
+            data["offers"] = [{"@type": "Offer", "price": fee.amount.replace("\u202f", "").replace("\xa0", ""),
+                               "priceCurrency": fee.currency} for fee in page.fees]
+        return {k: v for k, v in data.items() if v}
+    return {"@context": "https://schema.org", "@type": "Thing", "@id": iri}
