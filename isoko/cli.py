@@ -77,7 +77,7 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
     for problem in problems:
         click.echo(str(problem))
     if problems:
-        click.echo(f"{len(problems)} problem(s)", err=True)
+        click.echo(f"\n{len(problems)} problem(s)")
         sys.exit(1)
     click.echo("valid: no problems found")
 
