@@ -58,3 +58,10 @@ def _short(iri: str) -> str:
 
 def local_name(iri: str) -> str:
     return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def sort_key(label: "Label | None", fallback: str = "") -> str:
+    """Alphabetical order that ignores accents and case (É sorts with E)."""
+    import unicodedata
+    text = label.text if label else fallback
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()

@@ -11,8 +11,11 @@ from loaders.kinds import KINDS, SLUG
 from sparql_endpoint.negotiation import choose
 from sparql_endpoint.protocol import served
 
-from .labels import Label, fetch_labels, local_name
-from .procedure import build_page as procedure_page
+from .labels import Label, fetch_labels, local_name, sort_key
+from .pages import (concept_page, institution_page, institutions_index, procedure_counts, resources_of_type,
+                    scheme_members)
+from .popularity import count_view, most_viewed
+from .procedure import Link, build_page as procedure_page
 from .schema_org import schema_org
 from .language import COOKIE, preferred_language
 
@@ -20,7 +23,9 @@ blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder
                       static_url_path="/static")
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
 PAGE_TYPES = ["text/html", *RDF_TYPES.values()]
-PAGES = {"procedure": procedure_page}
+PAGES = {"procedure": procedure_page, "institution": institution_page,
+         **{kind: concept_page(kind) for kind in ("theme", "event", "place", "term")}}
+TEMPLATES = {"theme": "concept.html", "event": "concept.html", "place": "concept.html", "term": "concept.html"}
 FIRST = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/title",
          "http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/description")
 
@@ -66,12 +71,62 @@ def _page(template: str, **context) -> Response:
 def home() -> Response:
     language, config = preferred_language(), _config()
     store = served().store
+    themes = scheme_members(store, config.id_base + "theme/", language, config.languages, local_href)
+    events = scheme_members(store, config.id_base + "event/", language, config.languages, local_href)
+    counts = {**procedure_counts(store, "cv:thematicArea"), **procedure_counts(store, "cv:isGroupedBy")}
+    viewed = [iri for iri, _ in most_viewed(config.var_dir / "views.sqlite")]
+    popular = _procedure_links(store, viewed, language)
+    total = int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")[0]["n"].value)
+    return _page("home.html", themes=[t for t in themes if counts.get(t.iri)],
+                 events=[e for e in events if counts.get(e.iri)], counts=counts, popular=popular, total=total)
+
+
+def _procedure_links(store, iris: list[str], language: str) -> list[Link]:
+    labels = fetch_labels(store, set(iris), language, _config().languages)
+    return [Link(local_href(i), labels.get(i), i) for i in iris if i in labels]
+
+
+@blueprint.route("/procedures")
+def procedures() -> Response:
+    language, config = preferred_language(), _config()
+    store = served().store
     rows = store.select("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
-    iris = {row["p"].value for row in rows}
-    labels = fetch_labels(store, iris, language, config.languages)
-    procedures = sorted(((labels.get(iri), local_href(iri)) for iri in iris),
-                        key=lambda item: (item[0].text.casefold() if item[0] else ""))
-    return _page("home.html", procedures=procedures)
+    links = _procedure_links(store, [r["p"].value for r in rows], language)
+    return _page("procedures.html", procedures=sorted(links, key=lambda l: sort_key(l.label, l.iri)))
+
+
+@blueprint.route("/institutions")
+def institutions() -> Response:
+    config = _config()
+    return _page("institutions.html", tree=institutions_index(served().store, preferred_language(),
+                                                               config.languages, local_href))
+
+
+@blueprint.route("/faq")
+def faq() -> Response:
+    config = _config()
+    return _page("faq.html", questions=resources_of_type(served().store, "schema:Question", preferred_language(),
+                                                         config.languages), href=local_href)
+
+
+@blueprint.route("/glossary")
+def glossary() -> Response:
+    config = _config()
+    store = served().store
+    terms = [t for t in resources_of_type(store, "skos:Concept", preferred_language(), config.languages)
+             if config.id_base + "term/" in t.links("skos:inScheme")]
+    return _page("glossary.html", terms=terms, href=local_href)
+
+
+@blueprint.route("/places")
+def places() -> Response:
+    config = _config()
+    store = served().store
+    provinces = [p for p in resources_of_type(store, "dct:Location", preferred_language(), config.languages)
+                 if "https://data.isoko.bi/def/place-type/province" in p.links("dct:type")]
+    communes = {p.iri: scheme for p in provinces
+                for scheme in [concept_page("place")(store, p.iri, preferred_language(), config.languages, local_href)]}
+    return _page("places.html", provinces=provinces, communes=communes, href=local_href)
 
 
 @blueprint.route("/id/<kind>/<slug>")
@@ -94,7 +149,9 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
         language = preferred_language()
         page = PAGES[kind](build.store, iri, language, _config().languages, local_href)
         if page is not None:
-            return _page(f"{kind}.html", page=page, iri=iri, slug=slug, alternates=alternates,
+            if kind == "procedure":
+                count_view(_config().var_dir / "views.sqlite", iri)
+            return _page(TEMPLATES.get(kind, f"{kind}.html"), page=page, iri=iri, slug=slug, alternates=alternates,
                          schema_org=schema_org(kind, page, iri, request.url_root))
     rows = _rows(build.store, iri)
     if not rows:
