@@ -93,7 +93,7 @@ def load(store: Store, iris: set[str] | list[str], language: str, order: tuple[s
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in iris)
-    rows = store.select(f"""SELECT ?owner ?s ?p ?o WHERE {{
+    rows = store.select(f"""SELECT DISTINCT ?owner ?s ?p ?o WHERE {{
         VALUES ?owner {{ {values} }}
         {{ BIND(?owner AS ?s) ?s ?p ?o }} UNION
         {{ ?owner ?link ?s . ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), CONCAT(STR(?owner), "#"))) }}

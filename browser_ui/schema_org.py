@@ -22,4 +22,14 @@ def schema_org(kind: str, page, iri: str, root: str) -> dict:
             data["offers"] = [{"@type": "Offer", "price": fee.amount.replace("\u202f", "").replace("\xa0", ""),
                                "priceCurrency": fee.currency} for fee in page.fees]
         return {k: v for k, v in data.items() if v}
+    if kind == "institution":
+        resource = page.resource
+        data = {"@context": "https://schema.org", "@type": "GovernmentOrganization", "@id": iri,
+                "name": _text(resource.text("skos:prefLabel")),
+                "url": (resource.links("foaf:homepage") or [None])[0],
+                "parentOrganization": {"@type": "GovernmentOrganization", "@id": page.parent.iri,
+                                       "name": _text(page.parent.label)} if page.parent else None,
+                "telephone": [t.value for c in resource.node_list("cv:contactPoint") for t in c.terms("cv:telephone")],
+                "email": [t.value for c in resource.node_list("cv:contactPoint") for t in c.terms("cv:email")]}
+        return {k: v for k, v in data.items() if v}
     return {"@context": "https://schema.org", "@type": "Thing", "@id": iri}
