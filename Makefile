@@ -5,10 +5,20 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+AXE := tools/axe/node_modules/axe-core/axe.min.js
+FUSEKI_PORT ?= 3030
+# Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
+FUSEKI := deploy/fuseki/target/lib/.resolved
 
-.PHONY: setup build serve test clean
+.PHONY: setup build serve test clean browser-deps fuseki
 
-setup: $(STAMP)
+# UI translations: the .po catalogues are the source, the compiled .mo files are not kept in git.
+MO := $(patsubst %.po,%.mo,$(wildcard browser_ui/translations/*/LC_MESSAGES/messages.po))
+
+setup: $(STAMP) $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +32,26 @@ build: setup
 serve: build
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/isoko serve --host $(HOST) --port $(PORT)
 
-test: setup
+# The browser tests need Debian's Chromium (installed with apt-get when missing) and axe-core (npm).
+browser-deps: $(AXE)
+	bash tools/ensure-chromium
+
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	cd tools/axe && npm ci --no-audit --no-fund
+	touch $(AXE)
+
+$(FUSEKI): deploy/fuseki/pom.xml
+	deploy/fuseki/run --fetch
+
+# Fuseki with a persistent TDB2 dataset at http://127.0.0.1:$(FUSEKI_PORT)/isoko, for
+# `isoko publish --to` and ISOKO_STORE= (see deploy/fuseki/README.md).
+fuseki: $(FUSEKI)
+	mkdir -p var/fuseki
+	deploy/fuseki/run --port $(FUSEKI_PORT) --loc var/fuseki/isoko
+
+# The tests also run Fuseki and `oxigraph serve` (from the test extra) as real servers.
+test: setup browser-deps $(FUSEKI)
+	test -x $(BIN)/oxigraph || $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context
 from flask_babel import Babel
 
+from browser_ui.i18n import FrenchFallbackDomain
 from browser_ui.language import preferred_language
+from browser_ui.search_views import blueprint as search_blueprint
 from browser_ui.views import blueprint as ui_blueprint
 from sparql_endpoint.current import CurrentBuild, NoBuild
 from sparql_endpoint.dataset import blueprint as dataset_blueprint
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
+from sparql_endpoint.store import StoreUnavailable
 
 from .config import Config
 
@@ -21,7 +24,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(config.root / "browser_ui" / "translations")
     app.extensions["isoko.current"] = CurrentBuild(config)
     Babel(app, locale_selector=preferred_language)
+    app.before_request(FrenchFallbackDomain().as_default)
+    # Every page's <html lang> and language switch, also those rendered outside browser_ui.
+    app.context_processor(lambda: {"lang": preferred_language()} if has_request_context() else {})
     app.register_blueprint(ui_blueprint)
+    app.register_blueprint(search_blueprint)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)
 
@@ -29,5 +36,11 @@ def create_app(config: Config | None = None) -> Flask:
     def no_build(error: NoBuild) -> Response:
         return Response(f"Service unavailable: {error}\n", status=503, mimetype="text/plain",
                         headers={"Retry-After": "30"})
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable) -> Response:
+        app.logger.error("%s", error)
+        return Response("Service unavailable: the triplestore does not answer; try again shortly.\n",
+                        status=503, mimetype="text/plain", headers={"Retry-After": "10"})
 
     return app
