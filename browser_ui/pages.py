@@ -114,8 +114,9 @@ def institutions_index(store: Store, language: str, order, href) -> list[tuple[L
                   key=lambda pair: key(pair[0]))
 
 
-def resources_of_type(store: Store, type_curie: str, language: str, order) -> list[Resource]:
-    subjects = _subjects(store, f"SELECT ?x WHERE {{ ?x a <{iri(type_curie)}> }}")
+def resources_of_type(store: Store, type_curie: str, language: str, order, scheme: str | None = None) -> list[Resource]:
+    in_scheme = f"; <{iri('skos:inScheme')}> <{scheme}>" if scheme else ""
+    subjects = _subjects(store, f"SELECT ?x WHERE {{ ?x a <{iri(type_curie)}> {in_scheme} }}")
     return sorted(load(store, subjects, language, order).values(),
                   key=lambda r: sort_key(r.label, r.iri))
 

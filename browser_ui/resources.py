@@ -87,22 +87,24 @@ class Resource:
         return None
 
 
+def _triples(store: Store, subjects: list[str]) -> list[dict]:
+    values = " ".join(f"<{i}>" for i in subjects)
+    return store.select(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+
+
 def load(store: Store, iris: set[str] | list[str], language: str, order: tuple[str, ...]) -> dict[str, Resource]:
-    """Every triple about these IRIs and their `#` nodes, as Resources keyed by IRI."""
+    """Every triple about these IRIs and their `#` nodes, as Resources keyed by IRI (two lookups)."""
     iris = sorted(set(iris))
     if not iris:
         return {}
-    values = " ".join(f"<{i}>" for i in iris)
-    rows = store.select(f"""SELECT DISTINCT ?owner ?s ?p ?o WHERE {{
-        VALUES ?owner {{ {values} }}
-        {{ BIND(?owner AS ?s) ?s ?p ?o }} UNION
-        {{ ?owner ?link ?s . ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), CONCAT(STR(?owner), "#"))) }}
-    }}""")
-    resources: dict[str, Resource] = {}
-    for row in rows:
-        owner = resources.setdefault(row["owner"].value, Resource(row["owner"].value, language, order))
-        subject = row["s"].value
-        target = owner if subject == owner.iri else owner.nodes.setdefault(
-            subject, Resource(subject, language, order))
-        target.properties[row["p"].value].append(row["o"])
-    return resources
+    resources = {i: Resource(i, language, order) for i in iris}
+    nodes: dict[str, Resource] = {}
+    for row in _triples(store, iris):
+        owner, obj = resources[row["s"].value], row["o"]
+        owner.properties[row["p"].value].append(obj)
+        if isinstance(obj, ox.NamedNode) and obj.value.startswith(owner.iri + "#"):
+            owner.nodes[obj.value] = nodes.setdefault(obj.value, Resource(obj.value, language, order))
+    if nodes:
+        for row in _triples(store, sorted(nodes)):
+            nodes[row["s"].value].properties[row["p"].value].append(row["o"])
+    return {i: r for i, r in resources.items() if r.properties}

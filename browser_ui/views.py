@@ -113,8 +113,8 @@ def faq() -> Response:
 def glossary() -> Response:
     config = _config()
     store = served().store
-    terms = [t for t in resources_of_type(store, "skos:Concept", preferred_language(), config.languages)
-             if config.id_base + "term/" in t.links("skos:inScheme")]
+    terms = resources_of_type(store, "skos:Concept", preferred_language(), config.languages,
+                              scheme=config.id_base + "term/")
     return _page("glossary.html", terms=terms, href=local_href)
 
 
