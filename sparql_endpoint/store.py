@@ -32,18 +32,35 @@ class QueryError(ValueError):
     """The query is malformed or cannot be evaluated; the message is the parser's."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot answer now (a remote server down, unreachable or failing): retry later.
+
+    Deliberately not an OSError/RuntimeError/ValueError, which query handlers report as the query's
+    fault: this one reaches the app, which answers 503."""
+
+
+class QueryResult(Protocol):
+    """What `Store.run` returns, whatever the backend: its form and its serialisations."""
+
+    form: str  # "bindings" | "boolean" | "graph"
+
+    @property
+    def media_types(self) -> list[str]: ...
+    def serialize(self, media_type: str) -> bytes: ...
+
+
 class Store(Protocol):
     def select(self, query: str) -> list[Row]: ...
     def ask(self, query: str) -> bool: ...
     def construct(self, query: str) -> list[ox.Triple]: ...
     def run(self, query: str, default_graphs: list[str] | None = None,
-            named_graphs: list[str] | None = None) -> "Result": ...
+            named_graphs: list[str] | None = None) -> QueryResult: ...
     def load(self, quads: Iterable[ox.Quad]) -> None: ...
     def graphs(self) -> list[str]: ...
 
 
 class Result:
-    """A query result of any form, serialisable in the formats the SPARQL protocol offers."""
+    """A pyoxigraph query result of any form, serialisable in the formats the SPARQL protocol offers."""
 
     def __init__(self, raw):
         self.raw = raw
@@ -113,11 +130,12 @@ class OxigraphStore:
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
 
-    def dump(self, output, fmt: ox.RdfFormat, graph: str | None = None) -> None:
+    def dump(self, output, fmt: ox.RdfFormat, graph: str | None = None,
+             prefixes: dict[str, str] | None = None) -> None:
         if graph is None:
-            self._store.dump(output, format=fmt)
+            self._store.dump(output, format=fmt, prefixes=prefixes)
         else:
-            self._store.dump(output, format=fmt, from_graph=ox.NamedNode(graph))
+            self._store.dump(output, format=fmt, from_graph=ox.NamedNode(graph), prefixes=prefixes)
 
     def __len__(self) -> int:
         return len(self._store)
