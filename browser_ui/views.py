@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -64,7 +65,10 @@ def _page(template: str, **context) -> Response:
     if request.args.get("lang") == language:
         response.set_cookie(COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax")
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    return response
+    # Pages change only with the build (and the reader's language): cacheable, revalidated by ETag.
+    response.set_etag(f"{served().id}-{language}-{hashlib.sha256(request.full_path.encode()).hexdigest()[:12]}")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response.make_conditional(request)
 
 
 @blueprint.route("/")

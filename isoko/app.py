@@ -14,6 +14,7 @@ from sparql_endpoint.dataset import blueprint as dataset_blueprint
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
 from sparql_endpoint.store import StoreUnavailable
 
+from . import http
 from .config import Config
 
 
@@ -27,6 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.before_request(FrenchFallbackDomain().as_default)
     # Every page's <html lang> and language switch, also those rendered outside browser_ui.
     app.context_processor(lambda: {"lang": preferred_language()} if has_request_context() else {})
+    http.install(app)
     app.register_blueprint(ui_blueprint)
     app.register_blueprint(search_blueprint)
     app.register_blueprint(sparql_blueprint)
