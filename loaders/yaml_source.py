@@ -69,8 +69,10 @@ def read_yaml(path: Path, display: str) -> LineDict:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 0
         what = " ".join(str(part) for part in (err.context, err.problem) if part)
-        raise ProblemsFound([Problem(display, line, f"YAML syntax error: {what}",
-                                     fix="check indentation, colons and quotes on this line")]) from None
+        fix = "check indentation, colons and quotes on this line"
+        if "flow" in what:
+            fix = "inside [ ] lists put each URL in quotes, or write one `- item` per line"
+        raise ProblemsFound([Problem(display, line, f"YAML syntax error: {what}", fix=fix)]) from None
     except yaml.YAMLError as err:
         raise ProblemsFound([Problem(display, 0, f"YAML error: {err}")]) from None
     if not isinstance(record, LineDict):
