@@ -96,7 +96,9 @@ def test_http_never_answers_500(site, path, accept, lang, fmt, query, method):
     params = {"lang": lang, "format": fmt, "q": query}
     if path == "/sparql":
         params["query"] = query
-    headers = {"Accept": accept, "Accept-Language": lang.encode("ascii", "ignore").decode() or "xx"}
+    # Header values with control characters never reach a server (clients refuse to send them).
+    printable = "".join(c for c in lang.encode("ascii", "ignore").decode() if c.isprintable())
+    headers = {"Accept": accept, "Accept-Language": printable or "xx"}
     if method == "POST":
         response = client.post(path, data=params, headers=headers)
     else:

@@ -1,0 +1,1 @@
+"""Browser tests: the real server in Debian's headless Chromium, with axe-core accessibility checks."""
