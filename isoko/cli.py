@@ -1,4 +1,4 @@
-"""The `isoko` command line: build, validate, serve, query."""
+"""The `isoko` command line: build, validate, publish, serve, query."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import click
 from loaders.build import BuildBusy, build as run_build, check_sources
 from loaders.problems import ProblemsFound
 from sparql_endpoint.current import CurrentBuild, NoBuild
-from sparql_endpoint.store import QueryError
+from sparql_endpoint.remote import StoreRefused
+from sparql_endpoint.store import QueryError, StoreUnavailable
 
 from .config import Config
 
@@ -83,6 +84,32 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.option("--to", "target", required=True, envvar="ISOKO_PUBLISH_TO", metavar="URL",
+              help="The store's dataset URL (Fuseki: http://127.0.0.1:3030/isoko), or "
+                   "'URL query=… update=… data=…' for servers with separate endpoints; "
+                   "user:password@ for HTTP Basic. Env: ISOKO_PUBLISH_TO.")
+@click.pass_obj
+def publish(config: Config, target: str) -> None:
+    """Copy the current build into a remote SPARQL store, switching it in one transaction."""
+    from loaders.publish import publish as run_publish
+    try:
+        info = run_publish(config, target, lambda message: log.info("publish: %s", message))
+    except NoBuild as err:
+        raise click.ClickException(str(err))
+    except (StoreUnavailable, StoreRefused, QueryError) as err:
+        click.echo(f"publish failed: {err}", err=True)
+        click.echo("the store still serves what it served before", err=True)
+        sys.exit(1)
+    except ValueError as err:  # a malformed target spec
+        raise click.ClickException(str(err))
+    total = sum(info.seconds.values())
+    click.echo(f"published {info.id} to {info.target}: {info.graphs} graphs, {info.triples} triples, "
+               f"{info.bytes // 1024} KiB in {total:.2f}s "
+               f"({', '.join(f'{k} {v:.2f}s' for k, v in info.seconds.items())})"
+               + (f"; removed {len(info.removed)} graph(s)" if info.removed else ""))
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="PORT")
 @click.option("--workers", default=2, show_default=True, type=int, envvar="ISOKO_WORKERS")
@@ -113,15 +140,23 @@ def query(config: Config, sparql: str, fmt: str) -> None:
             raise click.UsageError("--format ttl is for CONSTRUCT and DESCRIBE queries")
         else:
             click.echo(_table(result))
-    except NoBuild as err:
+    except (NoBuild, StoreUnavailable) as err:
         raise click.ClickException(str(err))
     except QueryError as err:
         raise click.ClickException(f"malformed query: {err}")
 
 
+# Spreadsheets for ministry staff (issue 4): `isoko import` (and --template), `isoko export`.
+from loaders.spreadsheet import export_command, import_command  # noqa: E402
+
+main.add_command(import_command, "import")
+main.add_command(export_command, "export")
+
+
 def _table(result) -> str:
     if result.form == "boolean":
-        return "true" if bool(result.raw) else "false"
+        answer = json.loads(result.serialize("application/sparql-results+json"))["boolean"]
+        return "true" if answer else "false"
     rows = list(csv.reader(io.StringIO(result.serialize("text/csv").decode())))
     if not rows:
         return ""

@@ -23,6 +23,7 @@ class Config:
     result_limit: int = 10_000
     query_processes: int = 2
     languages: tuple[str, ...] = LANGUAGES
+    store_url: str | None = None  # a remote SPARQL 1.1 store (ISOKO_STORE); None: the embedded build
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -35,6 +36,7 @@ class Config:
             "query_timeout": float(env.get("ISOKO_QUERY_TIMEOUT", 10.0)),
             "result_limit": int(env.get("ISOKO_RESULT_LIMIT", 10_000)),
             "query_processes": int(env.get("ISOKO_QUERY_PROCESSES", 2)),
+            "store_url": env.get("ISOKO_STORE") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):

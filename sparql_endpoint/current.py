@@ -1,15 +1,24 @@
-"""The build being served: follows the var/current symlink and reopens the store when it moves."""
+"""The build being served: follows the var/current symlink and reopens the store when it moves.
+
+With a remote store (`ISOKO_STORE`), the served build is whatever `isoko publish` last put there:
+its id and manifest come from the store's build-metadata graph, read again at most every
+`REMOTE_INFO_SECONDS` so that a request does not cost an extra round trip.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from isoko.config import Config
 
-from .store import OxigraphStore
+from .remote import RemoteStore, build_info
+from .store import OxigraphStore, Store
+
+REMOTE_INFO_SECONDS = 2.0
 
 
 class NoBuild(RuntimeError):
@@ -20,7 +29,7 @@ class NoBuild(RuntimeError):
 class ServedBuild:
     id: str
     info: dict
-    store: OxigraphStore
+    store: Store
 
 
 class CurrentBuild:
@@ -31,8 +40,13 @@ class CurrentBuild:
         self._served: ServedBuild | None = None
         self._target: str | None = None
         self._lock = threading.Lock()
+        self._remote = (RemoteStore.from_spec(config.store_url, timeout=config.query_timeout + 5)
+                        if config.store_url else None)
+        self._checked = 0.0
 
     def get(self) -> ServedBuild:
+        if self._remote is not None:
+            return self._get_remote()
         target = os.path.realpath(self.config.current_link)
         if target == self._target and self._served is not None:
             return self._served
@@ -50,3 +64,18 @@ class CurrentBuild:
             info = json.load(handle)
         store = OxigraphStore(os.path.join(target, "store"), read_only=True)
         return ServedBuild(info["id"], info, store)
+
+    def _get_remote(self) -> ServedBuild:
+        served = self._served
+        if served is not None and time.monotonic() - self._checked < REMOTE_INFO_SECONDS:
+            return served
+        with self._lock:
+            if self._served is None or time.monotonic() - self._checked >= REMOTE_INFO_SECONDS:
+                info = build_info(self._remote, self.config.base_iri)  # StoreUnavailable if down
+                if info is None:
+                    raise NoBuild(f"nothing has been published to {self._remote.query_url} yet: "
+                                  "run `isoko build` then `isoko publish --to URL`")
+                if self._served is None or self._served.id != info["id"]:
+                    self._served = ServedBuild(info["id"], info, self._remote)
+                self._checked = time.monotonic()
+            return self._served

@@ -1,16 +1,30 @@
-"""Shared fixtures: a small catalogue in a temporary folder, its config, and a built copy."""
+"""Shared fixtures: a small catalogue in a temporary folder, its config, and a built copy; the
+real server over it on every store backend."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import shutil
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from isoko.config import ROOT, Config
 from loaders.build import build
+from loaders.publish import publish
+
+from .server import STORES, publish_to, running_server, running_store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "catalogue"
+# Where `server` serves from: the embedded build, or a remote store the build is published to.
+BACKENDS = ("embedded", *STORES)
+os.environ.pop("ISOKO_STORE", None)  # each test chooses its store; none comes from the shell
 
 
 @pytest.fixture
@@ -25,6 +39,36 @@ def config(tmp_path: Path) -> Config:
 def built(config: Config) -> Config:
     build(config)
     return config
+
+
+def rebuild(config: Config) -> None:
+    """Build data/ again and, when config serves from a remote store, publish it there."""
+    build(config)
+    if config.store_url:
+        publish(config, config.store_url)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory) -> Iterator[tuple[str, Config]]:
+    """(base URL, config) of the real `isoko serve` over the fixture catalogue, once per backend:
+    embedded, or built locally, `isoko publish --to` a real Fuseki (TDB2) or `oxigraph serve`, and
+    served with ISOKO_STORE pointing at it (then config.store_url is set: use `rebuild`)."""
+    backend = request.param
+    root = tmp_path_factory.mktemp(f"server-{backend}")
+    shutil.copytree(FIXTURE, root / "data")
+    config = Config.from_env(data_dir=root / "data", var_dir=root / "var", base_iri="https://data.isoko.bi/")
+    build(config)
+    with ExitStack() as stack:
+        if backend != "embedded":
+            spec = stack.enter_context(running_store(backend, root / "store"))
+            publish_to(config, spec)
+            config = dataclasses.replace(config, store_url=spec)
+        url = stack.enter_context(running_server(config, workers=2))
+        # Served from where it should be: only a remote store holds the build-metadata graph.
+        ask = f"ASK {{ GRAPH <{config.base_iri}graph/build> {{ ?s ?p ?o }} }}"
+        with urllib.request.urlopen(url + "/sparql?query=" + urllib.parse.quote(ask), timeout=30) as answer:
+            assert json.loads(answer.read())["boolean"] is (backend != "embedded"), backend
+        yield url, config
 
 
 def write(config: Config, relative: str, text: str) -> Path:

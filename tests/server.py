@@ -1,4 +1,5 @@
-"""Start the real `isoko serve` as a subprocess on a free loopback port, and stop it."""
+"""Real server processes on free loopback ports, stopped after use: `isoko serve`, and the
+triplestores a remote backend runs on (Apache Jena Fuseki, `oxigraph serve`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from isoko.config import Config
+from isoko.config import ROOT, Config
 
 ISOKO = Path(sys.executable).with_name("isoko")
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+FUSEKI = ROOT / "deploy" / "fuseki" / "run"
+STORES = ("fuseki", "oxigraph")
 
 
 def free_port() -> int:
@@ -24,30 +30,94 @@ def free_port() -> int:
 
 
 @contextmanager
+def _process(command: list[str], ready_url: str, what: str, timeout: float,
+             env: dict | None = None) -> Iterator[subprocess.Popen]:
+    """Start command (its output to a temporary file, which cannot fill up and block it), wait
+    until ready_url answers anything over HTTP, and stop it afterwards. Fails with its output."""
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+
+        def fail(reason: str) -> None:
+            output.seek(0)
+            text = output.read().decode(errors="replace")[-6000:]
+            raise RuntimeError(f"{what} {reason}: {' '.join(command)}\n{text}") from None
+
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(ready_url, timeout=2).close()
+                    break
+                except urllib.error.HTTPError:  # it answers, if only to refuse
+                    break
+                except OSError:
+                    if process.poll() is not None:
+                        fail(f"exited with {process.returncode}")
+                    if time.monotonic() > deadline:
+                        fail(f"did not answer within {timeout:g} s")
+                    time.sleep(0.1)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
 def running_server(config: Config, workers: int = 1) -> Iterator[str]:
+    """`isoko serve` over config's build, or over its remote store when config.store_url is set."""
     port = free_port()
     env = {**os.environ, "ISOKO_DATA": str(config.data_dir), "ISOKO_VAR": str(config.var_dir),
            "ISOKO_BASE_IRI": config.base_iri}
-    process = subprocess.Popen(
-        [str(ISOKO), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--threads", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env.pop("ISOKO_STORE", None)
+    if config.store_url:
+        env["ISOKO_STORE"] = config.store_url
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/sparql?query=ASK%7B%7D", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    raise RuntimeError(f"server did not start:\n{output}")
-                time.sleep(0.1)
+    command = [str(ISOKO), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--threads", "2"]
+    with _process(command, url + "/sparql?query=ASK%7B%7D", "isoko serve", 30, env):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+
+
+@contextmanager
+def running_store(backend: str, folder: Path | None = None, fuseki_args: list[str] | None = None
+                  ) -> Iterator[str]:
+    """A real triplestore on a free loopback port, yielding the store spec for ISOKO_STORE and
+    `isoko publish --to`. fuseki: TDB2 in folder (in memory without one), dataset /isoko, or
+    `fuseki_args` instead (e.g. ["--config", FILE, "--", "--passwd=…"]); oxigraph: `oxigraph
+    serve`, on disk in folder (in memory without one). A missing Java or Maven fails here, loudly."""
+    port = free_port()
+    if backend == "fuseki":
+        where = fuseki_args or (["--loc", str(folder)] if folder else ["--mem"])
+        command = ["bash", str(FUSEKI), "--port", str(port), *where]
+        spec = f"http://127.0.0.1:{port}/isoko"
+        ready, timeout = spec + "?query=ASK%7B%7D", 180  # the first run may resolve Fuseki with mvn
+    elif backend == "oxigraph":
+        if not OXIGRAPH.exists():
+            raise RuntimeError(f"{OXIGRAPH} is missing: `make test` installs it (test extra, PyPI oxigraph)")
+        command = [str(OXIGRAPH), "serve", "--bind", f"127.0.0.1:{port}"]
+        if folder:
+            command += ["--location", str(folder)]
+        base = f"http://127.0.0.1:{port}/"
+        spec = f"{base} query=query update=update data=store"
+        ready, timeout = base + "query?query=ASK%7B%7D", 30
+    else:
+        raise ValueError(f"unknown store backend {backend!r}; one of {STORES}")
+    with _process(command, ready, backend, timeout):
+        yield spec
+
+
+def publish_to(config: Config, spec: str) -> str:
+    """`isoko publish --to spec` of config's current build, as a command; its output."""
+    env = {**os.environ, "ISOKO_DATA": str(config.data_dir), "ISOKO_VAR": str(config.var_dir),
+           "ISOKO_BASE_IRI": config.base_iri}
+    env.pop("ISOKO_STORE", None)
+    done = subprocess.run([str(ISOKO), "publish", "--to", spec], env=env, capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"isoko publish --to {spec} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done.stdout
