@@ -5,6 +5,7 @@ It reads the served build's `search.sqlite` (written at build time), never the s
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -58,20 +59,21 @@ def search() -> Response:
     except SearchUnavailable as error:
         return _error(media_type, 503, f"Search is unavailable: {error}")
     results = [(hit, url_for("ui.entity", kind=hit.kind, slug=hit.slug)) for hit in hits if hit.slug]
-    if media_type == "application/json":
-        response = jsonify({
-            "query": query, "kind": kind, "language": language, "build": build.id, "limit": LIMIT,
-            "count": len(results),
-            "results": [dict(hit.as_json(), href=href) for hit, href in results],
-        })
-        response.vary.update(("Accept", "Accept-Language", "Cookie"))
-    else:
+    if media_type == "text/html":  # _page adds the cookie, Vary, Cache-Control and a build-bound ETag
         shown = [(hit, href, Label(hit.title, hit.title_language,
                                    bool(hit.title_language) and hit.title_language != language))
                  for hit, href in results]
-        response = _page("search.html", query=query, kind=kind, kinds=KIND_NAMES, results=shown,
-                         limit=LIMIT, json_href=url_for("search.search", q=query, kind=kind, format="json"))
-    response.set_etag(f"{build.id}-{language}-{media_type}")
+        return _page("search.html", query=query, kind=kind, kinds=KIND_NAMES, results=shown,
+                     limit=LIMIT, json_href=url_for("search.search", q=query, kind=kind, format="json"))
+    response = jsonify({
+        "query": query, "kind": kind, "language": language, "build": build.id, "limit": LIMIT,
+        "count": len(results),
+        "results": [dict(hit.as_json(), href=href) for hit, href in results],
+    })
+    response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    digest = hashlib.sha256(request.full_path.encode("utf-8", "replace")).hexdigest()[:12]
+    response.set_etag(f"{build.id}-{language}-json-{digest}")
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response.make_conditional(request)
 
 
