@@ -9,6 +9,7 @@ from browser_ui.i18n import FrenchFallbackDomain
 from browser_ui.language import preferred_language
 from browser_ui.search_views import blueprint as search_blueprint
 from browser_ui.views import blueprint as ui_blueprint
+from browser_ui.workbench import blueprint as workbench_blueprint
 from sparql_endpoint.current import CurrentBuild, NoBuild
 from sparql_endpoint.dataset import blueprint as dataset_blueprint
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     http.install(app)
     app.register_blueprint(ui_blueprint)
     app.register_blueprint(search_blueprint)
+    app.register_blueprint(workbench_blueprint)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
-import rdflib
 
 from isoko.config import Config
 from sparql_endpoint.store import OxigraphStore
@@ -29,7 +28,9 @@ from .catalogue import Catalogue, read_catalogue
 from .describe import describe, statistics
 from .dumps import write_dumps
 from .problems import Problem, ProblemsFound
-from .validation import validate
+from .quality import FILE_NAME as QUALITY_FILE, write_quality
+from .search_index import FILE_NAME as SEARCH_FILE, write_search_index
+from .validation import union_graph, validate  # noqa: F401 (union_graph: for callers of the old API)
 
 KEEP_BUILDS = 3
 Progress = Callable[[str, str], None]
@@ -49,6 +50,7 @@ class BuildInfo:
     graphs: dict[str, int]
     dumps: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    search_rows: int = 0
 
 
 def _noop(stage: str, detail: str) -> None:
@@ -64,19 +66,12 @@ def entailed_store(catalogue: Catalogue) -> OxigraphStore:
     return store
 
 
-def union_graph(store: OxigraphStore) -> rdflib.Graph:
-    graph = rdflib.Graph()
-    data = store.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize("application/n-triples")
-    graph.parse(data=data, format="nt")
-    return graph
-
-
 def check_sources(config: Config, paths: list[Path] | None = None) -> list[Problem]:
     """Every problem of the catalogue (or only those in `paths`), without writing anything."""
     catalogue = read_catalogue(config)
     problems = list(catalogue.problems)
     if not problems:
-        problems = validate(union_graph(entailed_store(catalogue)), catalogue)
+        problems = validate(entailed_store(catalogue), catalogue)
     if paths:
         wanted = {str(p) for p in paths} | {str(Path(p).resolve()) for p in paths}
         problems = [p for p in problems if p.file in wanted or str(config.root / p.file) in wanted]
@@ -99,7 +94,7 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
         seconds["parse"] = _lap(started)
 
         progress("validate", f"{len(memory)} triples against CPSV-AP 3.2.0 and Isôko shapes")
-        problems = validate(union_graph(memory), catalogue)
+        problems = validate(memory, catalogue)
         if problems:
             raise ProblemsFound(problems)
         seconds["validate"] = _lap(started, seconds)
@@ -115,6 +110,7 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
 
             progress("index", "dumps and build manifest")
             info = _write_outputs(config, build_id, store, tmp, catalogue)
+            write_quality(store, tmp / QUALITY_FILE, config, catalogue)  # SHACL warnings: quality.json
             del store
             seconds["index"] = _lap(started, seconds)
             info.seconds = seconds
@@ -140,13 +136,14 @@ def _write_outputs(config: Config, build_id: str, store: OxigraphStore, folder: 
     stats = statistics(store)
     graphs = dict(stats["graphs"])
     dumps = write_dumps(store, folder / "dumps", config.base_iri)
+    search_rows = write_search_index(store, folder / SEARCH_FILE, config)
     description = describe(config, stats, dumps, created)
     store.load(description)
     (folder / "description.nq").write_bytes(ox.serialize(description, format=ox.RdfFormat.N_QUADS))
     procedures = store.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
     return BuildInfo(id=build_id, created=created.isoformat(timespec="seconds"), base_iri=config.base_iri,
                      triples=sum(graphs.values()), procedures=int(procedures[0]["n"].value), graphs=graphs,
-                     dumps=[asdict(d) for d in dumps])
+                     dumps=[asdict(d) for d in dumps], search_rows=search_rows)
 
 
 def _switch(config: Config, final: Path) -> None:

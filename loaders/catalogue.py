@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,9 @@ from .problems import Problem, ProblemsFound
 from .yaml_source import read_yaml
 
 ONTOLOGY_FILES = ("official/cpsv-ap.ttl", "isoko.ttl", "schemes/*.ttl")
+JSON_LD_BATCH = 500  # entities per JSON-LD parse
+PARALLEL_FILES = 5000  # from this many source files on, read them in worker processes
+MAX_WORKERS = 4
 
 
 @dataclass
@@ -49,40 +55,100 @@ def source_files(config: Config) -> list[Path]:
     return sorted(p for kind in SOURCE_KINDS for p in (config.data_dir / kind).glob("*.y*ml"))
 
 
-def read_catalogue(config: Config) -> Catalogue:
-    """Parse ontology and sources. Problems are collected, not raised, so all are reported at once."""
+def read_catalogue(config: Config, workers: int | None = None) -> Catalogue:
+    """Parse ontology and sources. Problems are collected, not raised, so all are reported at once.
+
+    Large catalogues are read by `workers` processes (default: one per core from PARALLEL_FILES
+    files on), each taking an interleaved share of the files; the result is the same."""
     catalogue = Catalogue(config)
-    context = SourceContext(config.ontology_dir / "context.jsonld")
     catalogue.problems.extend(_unexpected_files(config))
-    for path in source_files(config):
-        display = display_path(path, config)
+    files = source_files(config)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(files) >= PARALLEL_FILES else 1
+    if workers > 1:
+        shares = [files[number::workers] for number in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = list(pool.map(_read_files, [config] * workers, shares))
+    else:
+        parts = [_read_files(config, files)]
+    for entities, quads, problems in parts:
+        catalogue.entities.extend(entities)
+        catalogue.quads.extend(ox.parse(quads, format=ox.RdfFormat.N_QUADS) if isinstance(quads, bytes) else quads)
+        catalogue.problems.extend(problems)
+    catalogue.entities.sort(key=lambda entity: entity.file)
+    catalogue.quads.extend(ontology_quads(config))
+    catalogue.index()
+    return catalogue
+
+
+def _read_files(config: Config, files: list[Path]) -> tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]]:
+    """Entities, their quads and the problems of some source files (in a worker: quads as N-Quads)."""
+    context = SourceContext(config.ontology_dir / "context.jsonld")
+    root, data_dir = config.root.resolve(), config.data_dir.resolve()
+    entities, problems, quads = [], [], []
+    batch: list[tuple[Entity, int]] = []
+    for path in files:
+        display = _display(data_dir / path.parent.name / path.name, root)
         kind, slug = KINDS[path.parent.name], path.stem
         if not SLUG.match(slug):
-            catalogue.problems.append(Problem(display, 0, f"file name `{path.name}` is not a valid slug",
-                                              fix="use lowercase ASCII words joined by hyphens, e.g. birth-certificate.yaml"))
+            problems.append(Problem(display, 0, f"file name `{path.name}` is not a valid slug",
+                                    fix="use lowercase ASCII words joined by hyphens, e.g. birth-certificate.yaml"))
             continue
         try:
             record = read_yaml(path, display)
         except ProblemsFound as err:
-            catalogue.problems.extend(err.problems)
+            problems.extend(err.problems)
             continue
-        entity, problems = map_record(kind, slug, record, display, context)
-        catalogue.problems.extend(problems)
-        if problems:
+        entity, entity_problems = map_record(kind, slug, record, display, context)
+        problems.extend(entity_problems)
+        if entity_problems:
             continue
+        batch.append((entity, record.line))
+        if len(batch) >= JSON_LD_BATCH:
+            _to_rdf(batch, config, context, entities, quads, problems)
+            batch = []
+    _to_rdf(batch, config, context, entities, quads, problems)
+    if multiprocessing.parent_process() is not None:  # quads cross the process boundary as N-Quads
+        return entities, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), problems
+    return entities, quads, problems
+
+
+def _to_rdf(batch: list[tuple[Entity, int]], config: Config, context: SourceContext, entities: list[Entity],
+            quads: list[ox.Quad], problems: list[Problem]) -> None:
+    """JSON-LD -> quads for a batch of entities in one parse (the context is processed once), each
+    in its named graph; when the batch fails, entity by entity, to say which file is at fault."""
+    if not batch:
+        return
+    graphs: dict[str, list[dict]] = {}
+    for entity, _ in batch:
+        body = {k: v for k, v in entity.document.items() if k != "@context"}
+        graphs.setdefault(config.graph_iri(_graph_name(entity)), []).append(body)
+    document = {"@context": context.root, "@graph": [{"@id": g, "@graph": docs} for g, docs in graphs.items()]}
+    try:
+        quads.extend(ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD, base_iri=config.id_base))
+        entities.extend(entity for entity, _ in batch)
+        return
+    except (SyntaxError, ValueError):
+        pass
+    for entity, line in batch:
         try:
+            graph = ox.NamedNode(config.graph_iri(_graph_name(entity)))
             triples = ox.parse(json.dumps(entity.document).encode(), format=ox.RdfFormat.JSON_LD,
                                base_iri=config.id_base)
-            graph = ox.NamedNode(config.graph_iri(_graph_name(entity)))
-            catalogue.quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
+            quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
         except (SyntaxError, ValueError) as err:
-            catalogue.problems.append(Problem(display, record.line, f"cannot be read as linked data: {err}",
-                                              fix="check references (kind/slug) and URLs in this file"))
+            problems.append(Problem(entity.file, line, f"cannot be read as linked data: {err}",
+                                    fix="check references (kind/slug) and URLs in this file"))
             continue
-        catalogue.entities.append(entity)
-    catalogue.quads.extend(ontology_quads(config))
-    catalogue.index()
-    return catalogue
+        entities.append(entity)
+
+
+def _display(path: Path, root: Path) -> str:
+    """display_path for a path already resolved (without resolving each file again)."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _graph_name(entity: Entity) -> str:

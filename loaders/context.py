@@ -23,6 +23,8 @@ class SourceContext:
         self.document = json.loads(path.read_text(encoding="utf-8"))
         self.root = self.document["@context"]
         self.prefixes = {k: v for k, v in self.root.items() if isinstance(v, str) and not k.startswith("@")}
+        self._keys_for_types: dict[tuple[str, ...], dict[str, dict]] = {}  # read-only once made
+        self._keys_in_block: dict[int, tuple[dict, dict[str, dict]]] = {}
 
     def expand(self, name: str) -> str:
         prefix, _, local = name.partition(":")
@@ -33,6 +35,11 @@ class SourceContext:
         return {k: v for k, v in context.items() if isinstance(v, dict) and k[:1].islower()}
 
     def keys_for_types(self, types: tuple[str, ...]) -> dict[str, dict]:
+        if types not in self._keys_for_types:
+            self._keys_for_types[types] = self._keys_for(types)
+        return self._keys_for_types[types]
+
+    def _keys_for(self, types: tuple[str, ...]) -> dict[str, dict]:
         keys = self.keys_of(self.root)
         for type_term in types:
             definition = self.root.get(type_term)
@@ -41,7 +48,11 @@ class SourceContext:
         return keys
 
     def keys_in_block(self, definition: dict) -> dict[str, dict]:
-        return {**self.keys_of(self.root), **self.keys_of(definition.get("@context", {}))}
+        cached = self._keys_in_block.get(id(definition))
+        if cached is None or cached[0] is not definition:
+            cached = (definition, {**self.keys_of(self.root), **self.keys_of(definition.get("@context", {}))})
+            self._keys_in_block[id(definition)] = cached
+        return cached[1]
 
     def key_names(self) -> dict[str, str]:
         """Predicate IRI -> the source key that writes it (for error messages)."""

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from .examples import examples
 from .executor import Answer, EndpointBusy, QueryExecutor, QueryTimeout, answer
 from .negotiation import choose
+from .results_table import html_results
 from .service_description import describe
 from .store import GRAPH_FORMATS
 
@@ -75,6 +76,8 @@ def sparql() -> Response:
     arguments = request.args if request.method == "GET" else request.values
     default_graphs = arguments.getlist("default-graph-uri")
     named_graphs = arguments.getlist("named-graph-uri")
+    if (arguments.get("format") or "").lower() == "html":  # a results table page (results_table.py)
+        return html_results(build, query, default_graphs, named_graphs)
     try:
         if getattr(build.store, "path", None):
             result = executor().run(build.store.path, query, default_graphs, named_graphs,

@@ -3,9 +3,17 @@
 import pytest
 
 from loaders.build import check_sources
+from loaders.validation import ENGINES
 from tests.conftest import write
 
 PASSPORT = "data/procedure/passport.yaml"
+
+
+@pytest.fixture(autouse=True, params=ENGINES)
+def shacl_engine(request, monkeypatch) -> str:
+    """Every test here runs with each SHACL engine (ISOKO_SHACL)."""
+    monkeypatch.setenv("ISOKO_SHACL", request.param)
+    return request.param
 
 
 def problems_for(config, relative: str, text: str):

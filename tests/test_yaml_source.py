@@ -58,3 +58,14 @@ def test_plain_turns_dates_into_typed_literals(tmp_path):
     xsd_date = "http://www.w3.org/2001/XMLSchema#date"
     assert plain(record) == {"checked": {"@value": "2026-11-26", "@type": xsd_date},
                              "fee": [{"date": {"@value": "2011-03-02", "@type": xsd_date}, "year": "2011"}]}
+
+
+def test_a_date_that_is_no_date_is_a_problem_with_its_line(tmp_path):
+    from loaders.problems import ProblemsFound
+    from loaders.yaml_source import read_yaml
+    path = tmp_path / "x.yaml"
+    path.write_text("title: {fr: A}\nchecked: 2026-13-45\n")
+    with pytest.raises(ProblemsFound) as err:
+        read_yaml(path, "x.yaml")
+    [problem] = err.value.problems
+    assert problem.line == 2 and "2026-13-45" in problem.message and "not a valid date" in problem.message

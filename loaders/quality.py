@@ -1,0 +1,99 @@
+"""Quality warnings of a build: shapes/quality/*.ttl (sh:severity sh:Warning) run in the index stage.
+
+A build only succeeds with zero SHACL violations (loaders/validation.py); these shapes report what a
+valid procedure still lacks (fee, processing time, legal basis, office, Kirundi title). The result
+is written once into the build folder as `quality.json` (never into the store, so the dumps and the
+triple counts do not change); the data-quality dashboard reads it next to the served build:
+
+    {"format": 1, "shapes": ["shapes/quality/warnings.ttl"], "violations": 0,
+     "warnings": [{"focus": IRI, "fact": "fee", "path": IRI, "message": "...", "file": "data/..."}],
+     "counts": {"fee": n, ...}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pyshacl
+import rdflib
+from rdflib.namespace import SH
+
+from isoko.config import Config
+from sparql_endpoint.store import Store
+
+FORMAT = 1
+FILE_NAME = "quality.json"
+# The fact each warning is about, by the path of the property shape that raised it.
+FACTS = {
+    "http://data.europa.eu/m8g/hasCost": "fee",
+    "http://data.europa.eu/m8g/processingTime": "time",
+    "http://data.europa.eu/m8g/hasLegalResource": "legal_basis",
+    "http://data.europa.eu/m8g/hasChannel": "office",
+    "http://purl.org/dc/terms/title": "title_rn",
+}
+PROCEDURE_TRIPLES = """CONSTRUCT { ?p ?property ?o } WHERE {
+    ?p a <http://purl.org/vocab/cpsv#PublicService> ; ?property ?o }"""
+
+
+def quality_shapes(config: Config) -> list[Path]:
+    return sorted((config.shapes_dir / "quality").glob("*.ttl"))
+
+
+def quality_warnings(store: Store, config: Config, entity_file=None) -> dict:
+    """Run the quality shapes over the procedures of `store`; the content of quality.json."""
+    shapes = rdflib.Graph()
+    paths = quality_shapes(config)
+    for path in paths:
+        shapes.parse(path, format="turtle")
+    data = rdflib.Graph()
+    for triple in store.construct(PROCEDURE_TRIPLES):
+        data.add(tuple(_rdflib(term) for term in (triple.subject, triple.predicate, triple.object)))
+    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    warnings = []
+    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+        if results.value(result, SH.resultSeverity) != SH.Warning:
+            continue
+        focus = str(results.value(result, SH.focusNode))
+        path = str(results.value(result, SH.resultPath) or "")
+        warnings.append({"focus": focus, "fact": FACTS.get(path, path), "path": path,
+                         "message": str(results.value(result, SH.resultMessage) or ""),
+                         "file": entity_file(focus) if entity_file else ""})
+    warnings.sort(key=lambda w: (w["focus"], w["fact"]))
+    return {"format": FORMAT, "shapes": [str(p.relative_to(config.root)) for p in paths], "violations": 0,
+            "warnings": warnings, "counts": dict(sorted(Counter(w["fact"] for w in warnings).items()))}
+
+
+def write_quality(store: Store, path: Path, config: Config, catalogue=None) -> int:
+    """Write quality.json (under a temporary name, then renamed); the number of warnings."""
+
+    def entity_file(iri: str) -> str:
+        found = catalogue.entity_for(iri) if catalogue is not None else None
+        return str(found[0].file) if found else ""
+
+    report = quality_warnings(store, config, entity_file)
+    temporary = path.with_name("." + path.name)
+    temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, path)
+    return len(report["warnings"])
+
+
+def read_quality(folder: str | Path) -> dict | None:
+    """The quality report of a build folder, or None when that build has none (older builds)."""
+    try:
+        with open(Path(folder) / FILE_NAME, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _rdflib(term):
+    import pyoxigraph as ox
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    return rdflib.Literal(term.value, lang=term.language or None,
+                          datatype=None if term.language else rdflib.URIRef(term.datatype.value))
