@@ -23,6 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__, static_folder=None)
     app.config["ISOKO"] = config
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # lighter pages for slow networks
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # a SPARQL query or form larger than 1 MiB is refused (413)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(config.root / "browser_ui" / "translations")
     app.extensions["isoko.current"] = CurrentBuild(config)
