@@ -10,7 +10,7 @@ FUSEKI_PORT ?= 3030
 # Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
 FUSEKI := deploy/fuseki/target/lib/.resolved
 
-.PHONY: setup build serve test clean browser-deps fuseki
+.PHONY: setup build serve test clean browser-deps fuseki bench
 
 # UI translations: the .po catalogues are the source, the compiled .mo files are not kept in git.
 MO := $(patsubst %.po,%.mo,$(wildcard browser_ui/translations/*/LC_MESSAGES/messages.po))
@@ -53,6 +53,13 @@ fuseki: $(FUSEKI)
 test: setup browser-deps $(FUSEKI)
 	test -x $(BIN)/oxigraph || $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (benchmarks/README.md): BENCH_SIZES=10k,100k for a quick run. Needs wrk (Debian
+# package, installed when missing), the bench extra (oxigraph CLI, rdflib-endpoint) and Fuseki.
+bench: setup $(FUSEKI)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -97,3 +97,17 @@ def test_engine_is_chosen_by_environment(monkeypatch):
     monkeypatch.setenv("ISOKO_SHACL", "topbraid")
     with pytest.raises(ValueError, match="ISOKO_SHACL"):
         engine_name()
+
+
+def test_sharded_validation_gives_the_same_results(config):
+    """rudof over shards of whole entities (plus what their constraints read on the nodes they
+    point to) finds exactly what one validation of the whole store finds."""
+    _break(config)
+    catalogue = read_catalogue(config)
+    store = entailed_store(catalogue)
+    whole = shacl_results(store, config.shapes_dir, "rudof")
+    sharded = shacl_results(store, config.shapes_dir, "rudof", id_base=config.id_base, shard_triples=40, workers=1)
+    assert len(whole) >= 30
+    assert sharded == whole
+    parallel = shacl_results(store, config.shapes_dir, "rudof", id_base=config.id_base, shard_triples=200, workers=2)
+    assert parallel == whole
