@@ -193,3 +193,37 @@ def test_fuseki_production_configuration(tmp_path):
 
 def _all_graphs(remote: RemoteStore) -> list[str]:
     return [r["g"].value for r in remote.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
+
+
+def test_sigkill_at_many_points_of_a_publish(store_spec, tmp_path):
+    """A publish killed anywhere leaves the last good build served whole; the next one cleans up."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    a, b = two_builds(tmp_path)
+    remote = RemoteStore.from_spec(store_spec)
+    publish(a, store_spec)
+    good = snapshot(remote, a.base_iri)
+    publish(b, store_spec)
+    other = snapshot(remote, b.base_iri)
+    publish(a, store_spec)
+    isoko = str(Path(sys.executable).with_name("isoko"))
+    env = {**os.environ, "ISOKO_DATA": str(b.data_dir), "ISOKO_VAR": str(b.var_dir)}
+    started = time.perf_counter()
+    subprocess.run([isoko, "publish", "--to", store_spec], env=env, check=True, capture_output=True)
+    duration = time.perf_counter() - started
+    publish(a, store_spec)
+    for point in range(6):
+        process = subprocess.Popen([isoko, "publish", "--to", store_spec], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * (point + 0.5) / 6)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert snapshot(remote, a.base_iri) in (good, other)
+        publish(a, store_spec)  # back to a known state; drops what the killed publish staged
+        assert snapshot(remote, a.base_iri) == good
+    assert not [g for g in _all_graphs(remote) if g.startswith(STAGING_PREFIX)]
