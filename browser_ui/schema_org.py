@@ -7,13 +7,13 @@ def _text(label) -> str | None:
     return label.text if label else None
 
 
-def schema_org(kind: str, page, iri: str, root: str) -> dict:
+def schema_org(kind: str, page, iri: str, url: str) -> dict:
     if kind == "procedure":
         resource = page.resource
         data = {
             "@context": "https://schema.org", "@type": "GovernmentService", "@id": iri,
             "name": _text(resource.text("dct:title")), "description": _text(resource.text("dct:description")),
-            "url": root.rstrip("/") + "/" + iri.split("/id/", 1)[-1].join(["id/", ""]),
+            "url": url,
             "areaServed": {"@type": "Country", "name": "Burundi"},
             "provider": [{"@type": "GovernmentOrganization", "@id": link.iri, "name": _text(link.label)}
                          for link, _ in page.authorities],

@@ -156,7 +156,7 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
             if kind == "procedure":
                 count_view(_config().var_dir / "views.sqlite", iri)
             return _page(TEMPLATES.get(kind, f"{kind}.html"), page=page, iri=iri, slug=slug, alternates=alternates,
-                         schema_org=schema_org(kind, page, iri, request.url_root))
+                         schema_org=schema_org(kind, page, iri, request.base_url))
     rows = _rows(build.store, iri)
     if not rows:
         abort(404)

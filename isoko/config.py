@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,6 @@ class Config:
     query_processes: int = 2
     languages: tuple[str, ...] = LANGUAGES
     store_url: str | None = None  # a remote SPARQL 1.1 store (ISOKO_STORE); None: the embedded build
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides) -> "Config":

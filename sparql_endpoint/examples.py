@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 QUERIES = Path(__file__).parent / "queries"
@@ -16,7 +17,8 @@ class Example:
     query: str
 
 
-def examples(folder: Path = QUERIES) -> list[Example]:
+@cache  # read once per process: the queries ship with the code
+def examples(folder: Path = QUERIES) -> tuple[Example, ...]:
     found = []
     for path in sorted(folder.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
@@ -27,4 +29,4 @@ def examples(folder: Path = QUERIES) -> list[Example]:
             key, _, value = line.lstrip("# ").partition(":")
             header[key.strip()] = value.strip()
         found.append(Example(path.stem, header.get("title", path.stem), header.get("description", ""), text))
-    return found
+    return tuple(found)

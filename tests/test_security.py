@@ -46,10 +46,14 @@ def test_data_is_escaped_everywhere(client, path):
         page = response.data.decode()
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>gras" not in page
         assert 'onmouseover="alert' not in page
-        assert "49" not in re.sub(r"\d{3,}", "", page.split("</head>")[-1]) or "{{ 7*7 }}" in page
         for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S):
             assert "<" not in block
             json.loads(block)
+
+
+def test_template_syntax_in_data_is_shown_as_text(client):
+    page = client.get("/id/procedure/evil?lang=fr").data.decode()
+    assert "{{ 7*7 }}" in page and "${7*7}" in page
 
 
 def test_non_web_links_are_refused_by_validation(config):
