@@ -49,13 +49,13 @@ fuseki: $(FUSEKI)
 	mkdir -p var/fuseki
 	deploy/fuseki/run --port $(FUSEKI_PORT) --loc var/fuseki/isoko
 
-# The tests also run Fuseki and `oxigraph serve` (from the test extra) as real servers.
+# The tests also run Fuseki and `oxigraph serve` (a main dependency: it serves /sparql) as real servers.
 test: setup browser-deps $(FUSEKI)
 	test -x $(BIN)/oxigraph || $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks (benchmarks/README.md): BENCH_SIZES=10k,100k for a quick run. Needs wrk (Debian
-# package, installed when missing), the bench extra (oxigraph CLI, rdflib-endpoint) and Fuseki.
+# package, installed when missing), the bench extra (rdflib-endpoint) and Fuseki.
 bench: setup $(FUSEKI)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -62,7 +62,7 @@ def query_text(name: str, folder: Path = QUERIES) -> str:
 
 
 def _replace_once(pattern: str, replacement: str, query: str) -> str:
-    changed, count = re.subn(pattern, lambda _: replacement, query, count=1)
+    changed, count = re.subn(pattern, lambda _: replacement, query, count=1, flags=re.DOTALL)
     if count != 1:
         raise ValueError(f"the query has no {pattern!r} to set")
     return changed
@@ -72,6 +72,20 @@ def with_roots(query: str, roots: list[str]) -> str:
     """The query with its `VALUES ?root { ... }` set to these procedures."""
     return _replace_once(r"VALUES \?root \{[^}]*\}", "VALUES ?root { " + " ".join(f"<{r}>" for r in roots) + " }",
                          query)
+
+
+def chain_of(tree_rows: list[dict[str, str]], root: str) -> list[str]:
+    """The procedures `root` depends on, itself included, from its prerequisite-tree.rq rows: every
+    procedure reached has a row as requirer or as issuer."""
+    return sorted({root} | {r["procedure"] for r in tree_rows} | {r["issuer"] for r in tree_rows if "issuer" in r})
+
+
+def with_chain(query: str, procedures: list[str]) -> str:
+    """true-cost-and-time.rq for a chain already known: its subquery that walks the chain becomes
+    `VALUES ?procedure { ... }` (the same rows; pyoxigraph joins that subquery with every procedure
+    of the catalogue: 15 ms for a chain of one at a million triples, against 0.3 ms)."""
+    values = "VALUES ?procedure { " + " ".join(f"<{p}>" for p in procedures) + " }"
+    return _replace_once(r"\{\s*SELECT DISTINCT \?procedure WHERE \{.*?\}\s*\}", values, query)
 
 
 def with_level(query: str, level: str) -> str:

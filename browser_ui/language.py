@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from werkzeug.wrappers import Request
 
 COOKIE = "lang"
 
 
 def preferred_language() -> str:
-    languages = current_app.config["ISOKO"].languages
-    asked = request.args.get("lang") or request.cookies.get(COOKIE)
+    return resolve_language(request, current_app.config["ISOKO"].languages)
+
+
+def resolve_language(asking: Request, languages: tuple[str, ...]) -> str:
+    """`preferred_language` of any request, also outside Flask (the page cache's fast path)."""
+    asked = asking.args.get("lang") or asking.cookies.get(COOKIE)
     if asked in languages:
         return asked
-    return request.accept_languages.best_match(languages) or languages[0]
+    return asking.accept_languages.best_match(languages) or languages[0]
 
 
 def pick(texts: dict[str, str], language: str, order: tuple[str, ...]) -> tuple[str, str] | None:

@@ -5,6 +5,12 @@ only, so no FTS5 operator, quote, column filter or parenthesis survives), each w
 and the last one is a prefix (`"pass"*`) so results come while typing. All words must occur in
 one text; when no text has them all, texts with any of them are ranked instead. The matching
 texts of one entity become one hit with its best score.
+
+A common word (or a short prefix) can match a large part of a big catalogue, and ranking every match
+costs milliseconds per thousand texts. Only the first CANDIDATES matching texts in rowid order are
+ranked: the index numbers its texts heaviest field first (loaders/search_index.py), so these are
+the titles and other names before keywords and descriptions, which rank below them anyway. When
+no text has all the words, a rarer word's texts past that bound are ranked too (`_any_word`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import sqlite3
 import unicodedata
@@ -21,7 +28,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from isoko.config import LANGUAGES
+from isoko.config import LANGUAGES, Config
+from loaders.search_index import FILE_NAME
 
 from .language import pick
 
@@ -33,6 +41,7 @@ MAX_WORD = 64  # characters of one word
 OWN_LANGUAGE_BOOST = 1.25  # a text in the reader's language (or untagged) scores a little higher
 SNIPPET_WORDS = 16
 MAX_LIMIT = 500
+CANDIDATES = 500  # matching texts ranked at most (the first in rowid order: heaviest fields)
 _OPEN, _CLOSE = "\x02", "\x03"  # never in indexed text (loaders.search_index.clean removes them)
 _WORD = re.compile(r"[^\W_]+")
 
@@ -71,15 +80,18 @@ def words(text: str) -> list[str]:
     return [word[:MAX_WORD] for word in _WORD.findall(text)][:MAX_WORDS]
 
 
-def fts_query(text: str, operator: str = " ") -> str:
-    """A safe FTS5 query for `text`: quoted words, the last one a prefix; "" when no words."""
+def phrases(text: str) -> list[str]:
+    """The FTS5 phrases of `text`: each word quoted, the last one a prefix."""
     found = words(text)
-    if not found:
-        return ""
     parts = [f'"{word}"' for word in found]
-    if len(found[-1]) >= 2:  # a one-letter prefix would match nearly everything
+    if found and len(found[-1]) >= 2:  # a one-letter prefix would match nearly everything
         parts[-1] += "*"
-    return operator.join(parts)
+    return parts
+
+
+def fts_query(text: str, operator: str = " ") -> str:
+    """A safe FTS5 query for `text`: its phrases joined by `operator`; "" when no words."""
+    return operator.join(phrases(text))
 
 
 def connect(db_path: str | Path) -> sqlite3.Connection:
@@ -110,16 +122,19 @@ def search(db_path: str | Path, text: str, language: str, limit: int = 50, kind:
     connection = connect(db_path)
     try:
         return _search(connection, query, text, language, limit, kind, order)
+    except (sqlite3.Error, ValueError) as error:  # should not happen with fts_query's output
+        log.warning("search for %r failed: %s", query, error)
+        return []
     finally:
         connection.close()
 
 
 def _search(connection: sqlite3.Connection, query: str, text: str, language: str, limit: int,
             kind: str | None, order: tuple[str, ...]) -> list[Hit]:
-    rows = _matches(connection, query, language, kind)
+    rows, _ = _matches(connection, query, language, kind)
     if not rows and len(words(text)) > 1:
         query = fts_query(text, " OR ")
-        rows = _matches(connection, query, language, kind)
+        rows = _any_word(connection, phrases(text), language, kind)
     best: dict[str, tuple] = {}  # iri -> best row
     languages: dict[str, list[str]] = {}
     for row in rows:  # ordered best first
@@ -143,30 +158,72 @@ def _search(connection: sqlite3.Connection, query: str, text: str, language: str
     return hits
 
 
-def _matches(connection: sqlite3.Connection, query: str, language: str, kind: str | None) -> list[tuple]:
-    """(rowid, iri, kind, language, field, score) of every matching text, best (lowest) score first."""
-    sql = ("SELECT rowid, iri, kind, language, field, "
-           "bm25(search) * weight * (CASE WHEN language IN (?, '') THEN ? ELSE 1.0 END) AS score "
-           "FROM search WHERE search MATCH ?")
-    parameters: list = [language, OWN_LANGUAGE_BOOST, query]
+def _where(query: str, kind: str | None, after: int | None = None) -> tuple[str, list]:
+    """The WHERE clause (and its parameters) of the texts matching `query`, past rowid `after`."""
+    where, parameters = "search MATCH ?", [query]
     if kind:
-        sql += " AND kind = ?"
+        where += " AND kind = ?"
         parameters.append(kind)
-    sql += " ORDER BY score, (language = ?) DESC, rowid"
-    parameters.append(language)
-    try:
-        return connection.execute(sql, parameters).fetchall()
-    except (sqlite3.Error, ValueError) as error:  # should not happen with fts_query's output
-        log.warning("search query %r failed: %s", query, error)
-        return []
+    if after is not None:
+        where += " AND rowid > ?"
+        parameters.append(after)
+    return where, parameters
+
+
+def _bound(connection: sqlite3.Connection, where: str, parameters: list) -> int | None:
+    """The rowid of the CANDIDATES-th matching text; None when fewer match (cheap: no ranking)."""
+    found = connection.execute(f"SELECT rowid FROM search WHERE {where} ORDER BY rowid LIMIT 1 OFFSET ?",
+                               [*parameters, CANDIDATES - 1]).fetchone()
+    return found[0] if found else None
+
+
+def _rank(connection: sqlite3.Connection, where: str, parameters: list, language: str) -> list[tuple]:
+    """(rowid, iri, kind, language, field, score) of the matching texts, best (lowest) score first."""
+    return connection.execute(
+        "SELECT rowid, iri, kind, language, field, "
+        "bm25(search) * weight * (CASE WHEN language IN (?, '') THEN ? ELSE 1.0 END) AS score "
+        f"FROM search WHERE {where} ORDER BY score, (language = ?) DESC, rowid",
+        [language, OWN_LANGUAGE_BOOST, *parameters, language]).fetchall()
+
+
+def _matches(connection: sqlite3.Connection, query: str, language: str,
+             kind: str | None) -> tuple[list[tuple], int | None]:
+    """The first CANDIDATES texts matching `query` in rowid order, ranked (`_rank`); and the last
+    rowid ranked when more texts match, else None."""
+    where, parameters = _where(query, kind)
+    last = _bound(connection, where, parameters)
+    if last is not None:
+        where += " AND rowid <= ?"
+        parameters.append(last)
+    return _rank(connection, where, parameters, language), last
+
+
+def _any_word(connection: sqlite3.Connection, parts: list[str], language: str, kind: str | None) -> list[tuple]:
+    """The texts with any of these phrases. When a common word bounds the candidates, the texts of
+    a rarer word (fewer than CANDIDATES of its texts lie past that bound) are ranked too, scored by
+    that word alone: the rare word of "transport 4797" is the one that tells what is wanted."""
+    rows, last = _matches(connection, " OR ".join(parts), language, kind)
+    if last is None or len(parts) < 2:
+        return rows
+    for part in parts:
+        where, parameters = _where(part, kind, after=last)
+        if _bound(connection, where, parameters) is None:
+            rows += _rank(connection, where, parameters, language)
+    order = {}  # rowid -> row: a text with two rare words keeps one row
+    for row in sorted(rows, key=lambda r: (r[5], r[3] != language, r[0])):
+        order.setdefault(row[0], row)
+    return list(order.values())
 
 
 def _snippets(connection: sqlite3.Connection, query: str, rowids: list[int]) -> dict[int, Markup]:
     marks = ", ".join("?" for _ in rowids)
+    # FTS5 walks the matches between the first and the last rowid; `+rowid IN` then only filters
+    # (a plain `rowid IN` makes SQLite evaluate the whole query once per rowid: 150 ms, not 3)
     try:
         rows = connection.execute(
             f"SELECT rowid, snippet(search, 0, ?, ?, ?, ?) FROM search WHERE search MATCH ? "
-            f"AND rowid IN ({marks})", [_OPEN, _CLOSE, "…", SNIPPET_WORDS, query, *rowids]).fetchall()
+            f"AND rowid BETWEEN ? AND ? AND +rowid IN ({marks})",
+            [_OPEN, _CLOSE, "…", SNIPPET_WORDS, query, min(rowids), max(rowids), *rowids]).fetchall()
     except (sqlite3.Error, ValueError) as error:
         log.warning("snippets of %r failed: %s", query, error)
         return {}
@@ -183,3 +240,12 @@ def _entities(connection: sqlite3.Connection, iris: list[str]) -> dict[str, tupl
     marks = ", ".join("?" for _ in iris)
     rows = connection.execute(f"SELECT iri, slug, titles FROM entity WHERE iri IN ({marks})", iris)
     return {iri: (slug, json.loads(titles)) for iri, slug, titles in rows}
+
+
+def index_path(config: Config, build_id: str) -> str:
+    """The search index of the served build: in the folder var/current points at, or (when the
+    store is remote and var/current is elsewhere) in the local copy of that build, if any."""
+    folder = os.path.realpath(config.current_link)
+    if os.path.basename(folder) != build_id:
+        folder = os.path.join(config.builds_dir, build_id)
+    return os.path.join(folder, FILE_NAME)

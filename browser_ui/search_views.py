@@ -6,18 +6,16 @@ It reads the served build's `search.sqlite` (written at build time), never the s
 from __future__ import annotations
 
 import hashlib
-import os
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext
 
 from loaders.kinds import KINDS
-from loaders.search_index import FILE_NAME
 from sparql_endpoint.protocol import served
 
 from .labels import Label
 from .language import preferred_language
-from .search import SearchUnavailable, search as run_search
+from .search import SearchUnavailable, index_path, search as run_search
 from .views import _page
 
 blueprint = Blueprint("search", __name__, template_folder="templates")
@@ -63,7 +61,8 @@ def search() -> Response:
         shown = [(hit, href, Label(hit.title, hit.title_language,
                                    bool(hit.title_language) and hit.title_language != language))
                  for hit, href in results]
-        return _page("search.html", query=query, kind=kind, kinds=KIND_NAMES, results=shown,
+        kinds = {code: str(name) for code, name in KIND_NAMES.items()}  # translated once, not per result
+        return _page("search.html", query=query, kind=kind, kinds=kinds, results=shown,
                      limit=LIMIT, json_href=url_for("search.search", q=query, kind=kind, format="json"))
     response = jsonify({
         "query": query, "kind": kind, "language": language, "build": build.id, "limit": LIMIT,
@@ -75,15 +74,6 @@ def search() -> Response:
     response.set_etag(f"{build.id}-{language}-json-{digest}")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response.make_conditional(request)
-
-
-def index_path(config, build_id: str) -> str:
-    """The search index of the served build: in the folder var/current points at, or (when the
-    store is remote and var/current is elsewhere) in the local copy of that build, if any."""
-    folder = os.path.realpath(config.current_link)
-    if os.path.basename(folder) != build_id:
-        folder = os.path.join(config.builds_dir, build_id)
-    return os.path.join(folder, FILE_NAME)
 
 
 def _error(media_type: str, status: int, message: str) -> Response:

@@ -15,9 +15,12 @@ from sparql_endpoint.protocol import served
 from .labels import Label, fetch_labels, local_name, sort_key
 from .pages import (concept_page, institution_page, institutions_index, procedure_counts, resources_of_type,
                     scheme_members)
+from .page_cache import also_on_hit, expires_in
+from .paging import page_of, titles_by_kind
 from .popularity import count_view, most_viewed
 from .procedure import Link, build_page as procedure_page
 from .schema_org import schema_org
+from .search import SearchUnavailable, index_path
 from .language import COOKIE, preferred_language
 
 blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
@@ -27,6 +30,7 @@ PAGE_TYPES = ["text/html", *RDF_TYPES.values()]
 PAGES = {"procedure": procedure_page, "institution": institution_page,
          **{kind: concept_page(kind) for kind in ("theme", "event", "place", "term")}}
 TEMPLATES = {"theme": "concept.html", "event": "concept.html", "place": "concept.html", "term": "concept.html"}
+POPULAR_SECONDS = 60  # how long the home page's "most viewed" may lag behind the counter
 FIRST = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/title",
          "http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/description")
 
@@ -79,6 +83,7 @@ def home() -> Response:
     events = scheme_members(store, config.id_base + "event/", language, config.languages, local_href)
     counts = {**procedure_counts(store, "cv:thematicArea"), **procedure_counts(store, "cv:isGroupedBy")}
     viewed = [iri for iri, _ in most_viewed(config.var_dir / "views.sqlite")]
+    expires_in(POPULAR_SECONDS)  # "most viewed" changes without a new build
     popular = _procedure_links(store, viewed, language)
     total = int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")[0]["n"].value)
     return _page("home.html", themes=[t for t in themes if counts.get(t.iri)],
@@ -92,11 +97,22 @@ def _procedure_links(store, iris: list[str], language: str) -> list[Link]:
 
 @blueprint.route("/procedures")
 def procedures() -> Response:
-    language, config = preferred_language(), _config()
-    store = served().store
-    rows = store.select("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
-    links = _procedure_links(store, [r["p"].value for r in rows], language)
-    return _page("procedures.html", procedures=sorted(links, key=lambda l: sort_key(l.label, l.iri)))
+    page = page_of(_all_procedures(preferred_language()), request.args.get("page", 1, type=int))
+    return _page("procedures.html", page=page)
+
+
+def _all_procedures(language: str) -> list[Link]:
+    """Every procedure, by title: from the build's search index, else (a remote store whose build
+    is not here) through the store."""
+    config = _config()
+    try:
+        titled = titles_by_kind(index_path(config, served().id), "procedure", language, config.languages)
+        return [Link(local_href(iri), label, iri) for iri, label in titled]
+    except SearchUnavailable:
+        store = served().store
+        rows = store.select("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
+        links = _procedure_links(store, [r["p"].value for r in rows], language)
+        return sorted(links, key=lambda link: (sort_key(link.label, link.iri), link.iri))
 
 
 @blueprint.route("/institutions")
@@ -154,7 +170,7 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
         page = PAGES[kind](build.store, iri, language, _config().languages, local_href)
         if page is not None:
             if kind == "procedure":
-                count_view(_config().var_dir / "views.sqlite", iri)
+                also_on_hit(count_view, _config().var_dir / "views.sqlite", iri)
             return _page(TEMPLATES.get(kind, f"{kind}.html"), page=page, iri=iri, slug=slug, alternates=alternates,
                          schema_org=schema_org(kind, page, iri, request.base_url))
     rows = _rows(build.store, iri)
@@ -182,9 +198,22 @@ def checklist(slug: str) -> Response:
     return _page("checklist.html", page=page, iri=iri, slug=slug)
 
 
+def _described(store, iri: str) -> list[str]:
+    """`iri` and its `#` nodes (fees, addresses...) at any depth, followed from the entity's own
+    triples: a pattern over every subject (`FILTER(STRSTARTS(STR(?n), ...))`) would read the whole
+    store, seconds at a million triples, for any URL, even one naming nothing."""
+    found, frontier = [iri], [iri]
+    while frontier:
+        rows = store.select(f"""SELECT DISTINCT ?n WHERE {{ VALUES ?s {{ {' '.join(f'<{i}>' for i in frontier)} }}
+            ?s ?p ?n FILTER(isIRI(?n) && STRSTARTS(STR(?n), "{iri}#")) }}""")
+        frontier = [row["n"].value for row in rows if row["n"].value not in found]
+        found += frontier
+    return found
+
+
 def _rdf(store, iri: str, media_type: str) -> Response:
-    triples = store.run(f"""CONSTRUCT {{ <{iri}> ?p ?o . ?n ?np ?no }} WHERE {{
-        {{ <{iri}> ?p ?o }} UNION {{ ?n ?np ?no FILTER(STRSTARTS(STR(?n), "{iri}#")) }} }}""")
+    values = " ".join(f"<{i}>" for i in _described(store, iri))
+    triples = store.run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
     body = triples.serialize(media_type)
     if not body.strip() or body.strip() in (b"[]", b"{}"):
         abort(404)
@@ -195,7 +224,8 @@ def _rdf(store, iri: str, media_type: str) -> Response:
 
 def _rows(store, iri: str) -> list[Row]:
     own = store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}")
-    nested = store.select(f'SELECT ?n ?p ?o WHERE {{ ?n ?p ?o FILTER(STRSTARTS(STR(?n), "{iri}#")) }}')
+    described = " ".join(f"<{i}>" for i in _described(store, iri)[1:])
+    nested = store.select(f"SELECT ?n ?p ?o WHERE {{ VALUES ?n {{ {described} }} ?n ?p ?o }}") if described else []
     nodes: dict[str, list[Row]] = {}
     for row in nested:
         _add(nodes.setdefault(row["n"].value, []), row["p"].value, _value(row["o"], nodes))

@@ -132,8 +132,13 @@ class Prerequisites:
 
 
 def prerequisites(procedure: str) -> Prerequisites:
-    graph = an.graph_from_rows(_select(an.with_roots(an.query_text(an.TREE_QUERY), [procedure])),
-                               _select(an.with_roots(an.query_text(an.COST_QUERY), [procedure])))
+    tree_rows = _select(an.with_roots(an.query_text(an.TREE_QUERY), [procedure]))
+    costs = an.query_text(an.COST_QUERY)
+    try:
+        costs = an.with_chain(costs, an.chain_of(tree_rows, procedure))
+    except ValueError:  # the documented query changed shape: run it as it is
+        costs = an.with_roots(costs, [procedure])
+    graph = an.graph_from_rows(tree_rows, _select(costs))
     tree = an.prerequisite_tree(graph, procedure)
     cost = an.true_cost(graph, tree)
     # the procedures, their institutions and every document of the chain (the keys of graph.issuers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, has_request_context
 from flask_babel import Babel
 
+from browser_ui import page_cache
 from browser_ui.i18n import FrenchFallbackDomain
 from browser_ui.language import preferred_language
 from browser_ui.search_views import blueprint as search_blueprint
@@ -31,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.before_request(FrenchFallbackDomain().as_default)
     # Every page's <html lang> and language switch, also those rendered outside browser_ui.
     app.context_processor(lambda: {"lang": preferred_language()} if has_request_context() else {})
+    page_cache.install(app, config.page_cache_mb)  # before http: it keeps the compressed, final bytes
     http.install(app)
     app.register_blueprint(ui_blueprint)
     app.register_blueprint(search_blueprint)

@@ -21,9 +21,9 @@ class Config:
     var_dir: Path = ROOT / "var"
     query_timeout: float = 10.0
     result_limit: int = 10_000
-    query_processes: int = 2
     languages: tuple[str, ...] = LANGUAGES
     store_url: str | None = None  # a remote SPARQL 1.1 store (ISOKO_STORE); None: the embedded build
+    page_cache_mb: float = 32.0  # pages kept per worker process (ISOKO_PAGE_CACHE_MB); 0: no cache
 
     @classmethod
     def from_env(cls, **overrides) -> "Config":
@@ -34,8 +34,8 @@ class Config:
             "var_dir": Path(env.get("ISOKO_VAR", ROOT / "var")),
             "query_timeout": float(env.get("ISOKO_QUERY_TIMEOUT", 10.0)),
             "result_limit": int(env.get("ISOKO_RESULT_LIMIT", 10_000)),
-            "query_processes": int(env.get("ISOKO_QUERY_PROCESSES", 2)),
             "store_url": env.get("ISOKO_STORE") or None,
+            "page_cache_mb": float(env.get("ISOKO_PAGE_CACHE_MB", 32)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):

@@ -8,9 +8,11 @@ leaves the served build untouched; its leftovers are removed by the next build.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -49,6 +51,8 @@ class BuildInfo:
     procedures: int
     graphs: dict[str, int]
     dumps: list[dict] = field(default_factory=list)
+    # parse, validate, index, load: the store is loaded in a thread during the index stage, so
+    # "load" is only the wait for it after the index stage.
     seconds: dict[str, float] = field(default_factory=dict)
     search_rows: int = 0
 
@@ -91,6 +95,7 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
         if catalogue.problems:
             raise ProblemsFound(catalogue.problems)
         memory = entailed_store(catalogue)
+        catalogue.quads.clear()  # in the store now: frees a Python object per triple
         seconds["parse"] = _lap(started)
 
         progress("validate", f"{len(memory)} triples against CPSV-AP 3.2.0 and Isôko shapes")
@@ -100,24 +105,25 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
         seconds["validate"] = _lap(started, seconds)
 
         tmp = config.builds_dir / f".tmp-{build_id}"
+        loader = None
         try:
-            progress("load", f"into {tmp.name}")
+            progress("load", f"into {tmp.name}, while the index stage runs")
             tmp.mkdir()
-            store = OxigraphStore(tmp / "store")
-            store.load(memory.quads())
-            store.flush()
-            seconds["load"] = _lap(started, seconds)
-
-            progress("index", "dumps and build manifest")
-            info = _write_outputs(config, build_id, store, tmp, catalogue)
-            write_quality(store, tmp / QUALITY_FILE, config, catalogue)  # SHACL warnings: quality.json
-            del store
+            n_quads = _n_quads(memory)
+            loader = _StoreLoader(tmp / "store", n_quads)
+            progress("index", "dumps, search index, quality report and build manifest")
+            info, description = _write_outputs(config, build_id, memory, tmp, catalogue, n_quads)
             seconds["index"] = _lap(started, seconds)
+            del n_quads
+            loader.finish(description)
+            seconds["load"] = _lap(started, seconds)
             info.seconds = seconds
             (tmp / "build.json").write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
             final = config.builds_dir / build_id
             os.rename(tmp, final)
         except BaseException:
+            if loader is not None:
+                loader.close()  # the store's files are complete (or abandoned) before the folder goes
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         _switch(config, final)
@@ -129,21 +135,60 @@ def _lap(started: float, previous: dict[str, float] | None = None) -> float:
     return round(time.perf_counter() - started - sum((previous or {}).values()), 3)
 
 
+def _n_quads(store: OxigraphStore) -> bytes:
+    buffer = io.BytesIO()
+    store.dump(buffer, ox.RdfFormat.N_QUADS)
+    return buffer.getvalue()
+
+
+class _StoreLoader:
+    """Bulk-loads N-Quads into a new on-disk store in a thread (pyoxigraph releases the GIL while
+    it loads, so this overlaps the index stage), then adds the build's description."""
+
+    def __init__(self, path: Path, n_quads: bytes):
+        self._store = ox.Store(str(path))
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, args=(n_quads,), name="store-loader", daemon=True)
+        self._thread.start()
+
+    def _load(self, n_quads: bytes) -> None:
+        try:
+            self._store.bulk_load(n_quads, format=ox.RdfFormat.N_QUADS)
+        except BaseException as err:  # re-raised by finish() in the building thread
+            self._error = err
+
+    def finish(self, description: list[ox.Quad]) -> None:
+        """Wait for the load, add `description`, flush to disk; the load's error if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self._store.bulk_extend(description)
+        self._store.flush()
+        self.close()
+
+    def close(self) -> None:
+        """Wait for the load (it cannot be interrupted) and close the store."""
+        self._thread.join()
+        self._store = None
+
+
 def _write_outputs(config: Config, build_id: str, store: OxigraphStore, folder: Path,
-                   catalogue: Catalogue) -> BuildInfo:
-    """Dumps of the data graphs, then the DCAT/VoID description (which lists them) in graph metadata."""
+                   catalogue: Catalogue, n_quads: bytes) -> tuple[BuildInfo, list[ox.Quad]]:
+    """From the validated in-memory store: the dumps of the data graphs, the search index and the
+    quality report, then the DCAT/VoID description (which lists the dumps) for graph metadata."""
     created = datetime.now(timezone.utc)
     stats = statistics(store)
     graphs = dict(stats["graphs"])
-    dumps = write_dumps(store, folder / "dumps", config.base_iri)
+    dumps = write_dumps(store, folder / "dumps", config.base_iri, n_quads)
     search_rows = write_search_index(store, folder / SEARCH_FILE, config)
+    write_quality(store, folder / QUALITY_FILE, config, catalogue)  # SHACL warnings: quality.json
     description = describe(config, stats, dumps, created)
-    store.load(description)
     (folder / "description.nq").write_bytes(ox.serialize(description, format=ox.RdfFormat.N_QUADS))
     procedures = store.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
-    return BuildInfo(id=build_id, created=created.isoformat(timespec="seconds"), base_iri=config.base_iri,
+    info = BuildInfo(id=build_id, created=created.isoformat(timespec="seconds"), base_iri=config.base_iri,
                      triples=sum(graphs.values()), procedures=int(procedures[0]["n"].value), graphs=graphs,
                      dumps=[asdict(d) for d in dumps], search_rows=search_rows)
+    return info, description
 
 
 def _switch(config: Config, final: Path) -> None:

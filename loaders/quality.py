@@ -16,13 +16,15 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
-import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
 from isoko.config import Config
 from sparql_endpoint.store import Store
+
+from .shape_queries import Unsupported, compile_shapes, findings
 
 FORMAT = 1
 FILE_NAME = "quality.json"
@@ -34,46 +36,65 @@ FACTS = {
     "http://data.europa.eu/m8g/hasChannel": "office",
     "http://purl.org/dc/terms/title": "title_rn",
 }
-PROCEDURE_TRIPLES = """CONSTRUCT { ?p ?property ?o } WHERE {
-    ?p a <http://purl.org/vocab/cpsv#PublicService> ; ?property ?o }"""
+PROCEDURE = "http://purl.org/vocab/cpsv#PublicService"
+PROCEDURE_TRIPLES = f"""CONSTRUCT {{ ?p ?property ?o }} WHERE {{ ?p a <{PROCEDURE}> ; ?property ?o }}"""
 
 
 def quality_shapes(config: Config) -> list[Path]:
     return sorted((config.shapes_dir / "quality").glob("*.ttl"))
 
 
-def quality_warnings(store: Store, config: Config, entity_file=None) -> dict:
-    """Run the quality shapes over the procedures of `store`; the content of quality.json."""
-    shapes = rdflib.Graph()
+def quality_warnings(store: Store, config: Config, entity_file: Callable[[str], str] | None = None,
+                     engine: str = "sparql") -> dict:
+    """Run the quality shapes over the procedures of `store`; the content of quality.json.
+
+    `engine`: "sparql" compiles the shapes to queries over the store (loaders/shape_queries.py;
+    pyshacl when they use something it does not translate), "pyshacl" is the reference."""
     paths = quality_shapes(config)
+    shapes = rdflib.Graph()
     for path in paths:
         shapes.parse(path, format="turtle")
-    data = rdflib.Graph()
-    for triple in store.construct(PROCEDURE_TRIPLES):
-        data.add(tuple(_rdflib(term) for term in (triple.subject, triple.predicate, triple.object)))
-    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
-    warnings = []
-    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
-        if results.value(result, SH.resultSeverity) != SH.Warning:
-            continue
-        focus = str(results.value(result, SH.focusNode))
-        path = str(results.value(result, SH.resultPath) or "")
-        warnings.append({"focus": focus, "fact": FACTS.get(path, path), "path": path,
-                         "message": str(results.value(result, SH.resultMessage) or ""),
-                         "file": entity_file(focus) if entity_file else ""})
+    try:
+        found = _sparql(store, shapes) if engine == "sparql" else None
+    except Unsupported:
+        found = None
+    if found is None:
+        found = _pyshacl(store, shapes)
+    warnings = [{"focus": focus, "fact": FACTS.get(path, path), "path": path, "message": message,
+                 "file": entity_file(focus) if entity_file else ""} for focus, path, message in found]
     warnings.sort(key=lambda w: (w["focus"], w["fact"]))
     return {"format": FORMAT, "shapes": [str(p.relative_to(config.root)) for p in paths], "violations": 0,
             "warnings": warnings, "counts": dict(sorted(Counter(w["fact"] for w in warnings).items()))}
 
 
-def write_quality(store: Store, path: Path, config: Config, catalogue=None) -> int:
+def _sparql(store: Store, shapes: rdflib.Graph) -> list[tuple[str, str, str]]:
+    """(focus, path, message) of every warning, from the compiled shapes."""
+    return [(f.focus, f.check.path, f.check.message) for f in findings(store, compile_shapes(shapes, within=PROCEDURE))
+            if f.check.severity == str(SH.Warning)]
+
+
+def _pyshacl(store: Store, shapes: rdflib.Graph) -> list[tuple[str, str, str]]:
+    """(focus, path, message) of every warning, by pyshacl over an rdflib copy of the procedures."""
+    import pyshacl
+
+    data = rdflib.Graph()
+    for triple in store.construct(PROCEDURE_TRIPLES):
+        data.add(tuple(_rdflib(term) for term in (triple.subject, triple.predicate, triple.object)))
+    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    return [(str(results.value(result, SH.focusNode)), str(results.value(result, SH.resultPath) or ""),
+             str(results.value(result, SH.resultMessage) or ""))
+            for result in results.subjects(rdflib.RDF.type, SH.ValidationResult)
+            if results.value(result, SH.resultSeverity) == SH.Warning]
+
+
+def write_quality(store: Store, path: Path, config: Config, catalogue=None, engine: str = "sparql") -> int:
     """Write quality.json (under a temporary name, then renamed); the number of warnings."""
 
     def entity_file(iri: str) -> str:
         found = catalogue.entity_for(iri) if catalogue is not None else None
         return str(found[0].file) if found else ""
 
-    report = quality_warnings(store, config, entity_file)
+    report = quality_warnings(store, config, entity_file, engine)
     temporary = path.with_name("." + path.name)
     temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(temporary, path)

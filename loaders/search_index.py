@@ -9,7 +9,9 @@ lives in is itself renamed only when the whole build succeeds, and is never modi
 Tables:
   search(text, iri UNINDEXED, kind UNINDEXED, language UNINDEXED, field UNINDEXED, weight UNINDEXED)
       FTS5, tokenizer `unicode61 remove_diacritics 2` (case- and accent-insensitive), prefix
-      indexes of 2, 3 and 4 characters. Rank a row with `bm25(search) * weight`.
+      indexes of 2, 3 and 4 characters. Rank a row with `bm25(search) * weight`. Rows are
+      numbered heaviest field first (titles, then other names, ...; by IRI within a weight), so the
+      first matches in rowid order are the best candidates when a word matches too many texts.
   entity(iri PRIMARY KEY, kind, slug, titles)   titles: JSON {language: text} ('' = untagged)
   meta(key PRIMARY KEY, value)                  format, base_iri, languages, rows, entities
 """
@@ -30,7 +32,7 @@ from sparql_endpoint.store import Store
 
 from .kinds import KINDS, SLUG
 
-FORMAT = 1
+FORMAT = 2  # 2: rowids ascend with decreasing field weight
 FILE_NAME = "search.sqlite"
 TOKENIZER = "unicode61 remove_diacritics 2"
 PREFIXES = "2 3 4"
@@ -127,7 +129,8 @@ def write_search_index(store: Store, path: Path, config: Config) -> int:
         connection.execute("CREATE TABLE entity (iri TEXT PRIMARY KEY, kind TEXT NOT NULL, "
                            "slug TEXT NOT NULL, titles TEXT NOT NULL) WITHOUT ROWID")
         connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
-        rows = sorted(texts.items(), key=lambda item: (item[0][0], -item[1][1], item[0][1], item[0][2]))
+        # heaviest fields first: rowid order is then the order search bounds common words' candidates in
+        rows = sorted(texts.items(), key=lambda item: (-item[1][1], item[0][0], item[0][1], item[0][2]))
         connection.executemany(
             "INSERT INTO search (text, iri, kind, language, field, weight) VALUES (?, ?, ?, ?, ?, ?)",
             [(text, iri, kinds[iri][0], language, field, weight)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from .examples import examples
-from .executor import Answer, EndpointBusy, QueryExecutor, QueryTimeout, answer
+from .executor import Answer, QueryExecutor, QueryTimeout, answer
 from .negotiation import choose
 from .results_table import html_results
 from .service_description import describe
@@ -20,12 +20,17 @@ def served():
     return current_app.extensions["isoko.current"].get()
 
 
-def executor() -> QueryExecutor:
-    if "isoko.executor" not in current_app.extensions:
-        config = current_app.config["ISOKO"]
-        current_app.extensions["isoko.executor"] = QueryExecutor(
-            size=config.query_processes, timeout=config.query_timeout, limit=config.result_limit)
-    return current_app.extensions["isoko.executor"]
+def run_query(build, query: str, default_graphs: list[str], named_graphs: list[str], accept: str,
+              format_param: str | None) -> Answer:
+    """One protocol query: on the build's oxigraph sidecar, or on the remote store it lives in."""
+    config = current_app.config["ISOKO"]
+    if not getattr(build.store, "path", None):
+        return answer(build.store, query, default_graphs, named_graphs, accept, format_param, config.result_limit)
+    executor = current_app.extensions.get("isoko.executor")
+    if executor is None:  # racing threads may both make one: only the one stored is kept and used
+        executor = current_app.extensions.setdefault(
+            "isoko.executor", QueryExecutor(timeout=config.query_timeout, limit=config.result_limit))
+    return executor.run(build.store.path, query, default_graphs, named_graphs, accept, format_param)
 
 
 def _error(status: int, message: str) -> Response:
@@ -79,17 +84,10 @@ def sparql() -> Response:
     if (arguments.get("format") or "").lower() == "html":  # a results table page (results_table.py)
         return html_results(build, query, default_graphs, named_graphs)
     try:
-        if getattr(build.store, "path", None):
-            result = executor().run(build.store.path, query, default_graphs, named_graphs,
-                                    request.headers.get("Accept", ""), arguments.get("format"))
-        else:
-            result = answer(build.store, query, default_graphs, named_graphs,
-                            request.headers.get("Accept", ""), arguments.get("format"),
-                            current_app.config["ISOKO"].result_limit)
+        result = run_query(build, query, default_graphs, named_graphs, request.headers.get("Accept", ""),
+                           arguments.get("format"))
     except QueryTimeout as err:
         return _error(503, f"Query timeout: {err}. Narrow the query or add a LIMIT.")
-    except EndpointBusy as err:
-        return _error(503, f"Busy: {err}.")
     return _respond(result, build)
 
 

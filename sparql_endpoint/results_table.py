@@ -1,7 +1,7 @@
 """`GET /sparql?query=...&format=html`: a query's results as an HTML table (issue 7, the query page).
 
-The query runs exactly as for the other formats (child process with timeout and row limit, or the
-remote store), as SPARQL JSON; SELECT rows become a table whose IRIs under the base IRI link to
+The query runs exactly as for the other formats (oxigraph sidecar with timeout and row limit, or
+the remote store), as SPARQL JSON; SELECT rows become a table whose IRIs under the base IRI link to
 their entity pages (with their labels), other http(s) IRIs link out, and a link downloads the same
 results as CSV. ASK shows its answer; a graph result links to its Turtle and N-Triples.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, render_template, url_for
 
-from .executor import EndpointBusy, QueryTimeout, answer
+from .executor import QueryTimeout
 
 HTML_ROWS = 1000  # rows shown on the page; the CSV download has them all (up to the endpoint's limit)
 
@@ -41,17 +41,12 @@ def _cell(binding: dict | None, base: str) -> Cell | None:
 
 
 def html_results(build, query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
-    from .protocol import executor  # late: protocol imports this module
+    from .protocol import run_query  # late: protocol imports this module
 
     config = current_app.config["ISOKO"]
     try:
-        if getattr(build.store, "path", None):
-            result = executor().run(build.store.path, query, default_graphs, named_graphs,
-                                    "application/sparql-results+json", "json")
-        else:
-            result = answer(build.store, query, default_graphs, named_graphs, "application/sparql-results+json",
-                            "json", config.result_limit)
-    except (QueryTimeout, EndpointBusy) as err:
+        result = run_query(build, query, default_graphs, named_graphs, "application/sparql-results+json", "json")
+    except QueryTimeout as err:
         return _render(query, status=503, error=str(err), default_graphs=default_graphs, named_graphs=named_graphs)
     if result.status == 406:  # a graph: no SPARQL JSON for it
         return _render(query, graph=True, default_graphs=default_graphs, named_graphs=named_graphs)

@@ -213,6 +213,17 @@ def test_true_cost_and_time_exact(store):
     assert cost.uncatalogued == [D + "passport-photo"] and cost.cycle_only == []
 
 
+def test_true_cost_rows_for_a_known_chain_are_the_documented_querys(store):
+    rows = store.select("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
+    procedures = [r["p"] for r in an.plain(rows)]
+    assert len(procedures) > 3
+    for root in procedures:
+        tree = an.plain(store.select(an.with_roots(an.query_text(an.TREE_QUERY), [root])))
+        documented = an.plain(store.select(an.with_roots(an.query_text(an.COST_QUERY), [root])))
+        known = an.plain(store.select(an.with_chain(an.query_text(an.COST_QUERY), an.chain_of(tree, root))))
+        assert known == documented, root
+
+
 def test_a_chain_with_every_fact_is_exact_and_not_at_least(store):
     graph = graph_for(store, [P + "passport"])
     tree = an.prerequisite_tree(graph, P + "passport")

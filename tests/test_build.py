@@ -135,3 +135,39 @@ def test_void_and_dcat_describe_the_build(built):
     assert store.ask("""PREFIX dcat: <http://www.w3.org/ns/dcat#>
         ASK { <https://data.isoko.bi/dataset> dcat:distribution [ dcat:downloadURL <https://data.isoko.bi/dumps/catalogue.nq.gz> ;
               dcat:byteSize ?size ] . <https://data.isoko.bi/sparql> dcat:servesDataset <https://data.isoko.bi/dataset> }""")
+
+
+def test_failure_during_the_index_stage_leaves_nothing_behind(built, monkeypatch):
+    """The store loads in a thread while the index stage runs: a failure there waits for the
+    loader, removes the half-written folder and leaves the served build as it was."""
+    import loaders.build as build_module
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    before = current_build(built)
+    monkeypatch.setattr(build_module, "write_search_index", broken)
+    with pytest.raises(OSError, match="disk full"):
+        build(built)
+    assert current_build(built) == before and count(built) == 2
+    assert not list(built.builds_dir.glob(".tmp-*"))
+    assert not [t for t in __import__("threading").enumerate() if t.name == "store-loader"]
+
+
+def test_store_holds_the_dumped_graphs_and_the_description(built):
+    """The store (bulk-loaded from the in-memory store's N-Quads in a thread) equals the N-Quads
+    dump plus graph metadata, and statistics computed on the in-memory store describe it."""
+    import gzip
+
+    import pyoxigraph as ox
+
+    folder = current_build(built)
+    info = json.loads((folder / "build.json").read_text())
+    assert list(info["seconds"]) == ["parse", "validate", "index", "load"]
+    store = ox.Store.read_only(str(folder / "store"))
+    metadata = ox.NamedNode("https://data.isoko.bi/graph/metadata")
+    data = {q for q in store if q.graph_name != metadata}
+    dumped = set(ox.parse(gzip.open(folder / "dumps" / "catalogue.nq.gz").read(), format=ox.RdfFormat.N_QUADS))
+    assert data == dumped and len(data) == info["triples"]
+    described = set(ox.parse((folder / "description.nq").read_bytes(), format=ox.RdfFormat.N_QUADS))
+    assert len(described) == sum(1 for q in store if q.graph_name == metadata) > 100

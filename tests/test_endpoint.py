@@ -13,7 +13,7 @@ HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k 
 
 @pytest.fixture
 def client(built):
-    app = create_app(replace(built, query_timeout=2.0, result_limit=5, query_processes=1))
+    app = create_app(replace(built, query_timeout=2.0, result_limit=5))
     yield app.test_client()
     app.extensions.get("isoko.executor") and app.extensions["isoko.executor"].close()
 

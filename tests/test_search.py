@@ -9,16 +9,21 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+from browser_ui import search as search_module
 from browser_ui.search import SearchUnavailable, fts_query, search, words
 from isoko.app import create_app
 from isoko.config import Config
 from loaders.build import build
+from loaders.search_index import write_search_index
+from sparql_endpoint.store import OxigraphStore
 
 from .conftest import FIXTURE, write
 
 BASE = "https://data.isoko.bi/id/"
+DCT = "http://purl.org/dc/terms/"
 REGISTRY = BASE + "institution/registry"
 POLICE = BASE + "institution/police"
 PASSPORT_PROCEDURE = BASE + "procedure/passport"
@@ -229,6 +234,40 @@ def test_title_match_outranks_description_match(rich: Config):
 def test_titles_rank_before_faq_answers(rich: Config):
     found = iris(search(index_of(rich), "passeport", "fr"))
     assert found.index(PASSPORT_DOCUMENT) < found.index(BASE + "faq/lost-passport")
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory) -> Path:
+    """An index where "permis" is in 60 descriptions of entities whose IRIs sort first, and in the
+    titles of 3 entities whose IRIs sort last; "zq7" is in one description only, sorting last."""
+    config = Config(base_iri="https://data.isoko.bi/")
+    store = OxigraphStore()
+    title, description = ox.NamedNode(DCT + "title"), ox.NamedNode(DCT + "description")
+    quads = [ox.Quad(ox.NamedNode(f"{BASE}document/a-{n:02}"), description,
+                     ox.Literal(f"Pièce jointe au permis numéro {n}", language="fr")) for n in range(60)]
+    quads += [ox.Quad(ox.NamedNode(f"{BASE}procedure/z-{n}"), title,
+                      ox.Literal(f"Permis de bâtir {n}", language="fr")) for n in range(3)]
+    quads.append(ox.Quad(ox.NamedNode(f"{BASE}term/zz"), description,
+                         ox.Literal("Code zq7 du registre", language="fr")))
+    store.load(quads)
+    path = tmp_path_factory.mktemp("crowded") / "search.sqlite"
+    write_search_index(store, path, config)
+    return path
+
+
+def test_common_word_ranks_a_bounded_set_of_candidates_titles_first(crowded: Path, monkeypatch):
+    monkeypatch.setattr(search_module, "CANDIDATES", 20)
+    hits = search(crowded, "permis", "fr")
+    assert len(hits) <= 20  # 63 entities match: only 20 texts were ranked
+    assert iris(hits)[:3] == [f"{BASE}procedure/z-{n}" for n in range(3)]  # the titles were among them
+    monkeypatch.setattr(search_module, "CANDIDATES", 500)
+    assert len(search(crowded, "permis", "fr")) == 50  # unbounded: every match is ranked, up to the limit
+
+
+def test_rare_word_is_ranked_past_a_common_words_bound(crowded: Path, monkeypatch):
+    monkeypatch.setattr(search_module, "CANDIDATES", 20)
+    hits = search(crowded, "permis zq7", "fr")  # no text has both: any word, and zq7 sorts last
+    assert hits[0].iri == BASE + "term/zz" and "<mark>zq7</mark>" in hits[0].snippet
 
 
 def test_snippet_escapes_everything_but_marks(rich: Config):

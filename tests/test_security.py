@@ -96,3 +96,17 @@ def test_read_only_and_size_limits(client):
     assert client.put("/id/procedure/evil", data="x").status_code == 405
     huge = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (2 * 1024 * 1024)
     assert client.post("/sparql", data=huge, content_type="application/sparql-query").status_code == 413
+
+
+def test_federated_queries_are_refused_and_the_word_service_is_not(client):
+    """SERVICE would make the server call any URL a caller names (a door into its network)."""
+    for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+                  "select * where { ?x ?y ?z . service silent ?endpoint { ?s ?p ?o } }"):
+        response = client.post("/sparql", data={"query": query})
+        assert response.status_code == 400
+        assert b"SERVICE" in response.data
+    harmless = ('SELECT ?service WHERE { ?service <http://purl.org/dc/terms/title> "SERVICE <x> {}" } '
+                "# SERVICE <http://127.0.0.1:1/>")
+    response = client.post("/sparql", data={"query": harmless}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    assert response.get_json()["head"]["vars"] == ["service"]

@@ -111,3 +111,112 @@ def test_sharded_validation_gives_the_same_results(config):
     assert sharded == whole
     parallel = shacl_results(store, config.shapes_dir, "rudof", id_base=config.id_base, shard_triples=200, workers=2)
     assert parallel == whole
+
+
+# The SPARQL screen (loaders/shacl_screen.py) must flag every focus node rudof reports, so that a
+# clean screen proves a valid catalogue; it may flag more (then rudof runs and decides).
+
+def _rudof_and_screen(store, config):
+    from loaders.shacl_screen import flagged
+    from loaders.validation import _load_shapes
+
+    rudof = shacl_results(store, config.shapes_dir, "rudof", screen=False)
+    return {r.focus for r in rudof}, flagged(store, _load_shapes(config.shapes_dir)[0])
+
+
+def test_screen_flags_every_broken_source(config):
+    _break(config)
+    store = entailed_store(read_catalogue(config))
+    rudof, screen = _rudof_and_screen(store, config)
+    assert len(rudof) >= 8 and rudof <= screen
+    assert shacl_results(store, config.shapes_dir, "rudof") == shacl_results(store, config.shapes_dir, "rudof",
+                                                                            screen=False)
+
+
+def test_screen_is_clean_on_the_fixture_and_generated_catalogues(config, tmp_path):
+    import dataclasses
+
+    from benchmarks.generate import generate
+    from loaders.shacl_screen import may_violate
+    from loaders.validation import _load_shapes
+
+    shapes = _load_shapes(config.shapes_dir)[0]
+    assert not may_violate(entailed_store(read_catalogue(config)), shapes)
+    generate(tmp_path / "generated", 3_000, seed=5)
+    generated = read_catalogue(dataclasses.replace(config, data_dir=tmp_path / "generated"))
+    store = entailed_store(generated)
+    assert not may_violate(store, shapes)
+    assert shacl_results(store, config.shapes_dir, "rudof", screen=False) == []
+
+
+def _mutated(store, shapes, id_base, offset=0):
+    """A copy of `store` where every path of the shapes is broken in several ways (its values
+    dropped on one node; a plain, a foreign-language, a duplicate-language, a dangling IRI, a blank
+    node, an ill-formed and a negative number added on others), and one node of each class untyped."""
+    from collections import defaultdict
+
+    import pyoxigraph as ox
+    from rdflib import URIRef
+    from rdflib.namespace import SH
+
+    from sparql_endpoint.store import OxigraphStore
+
+    quads = sorted(store.quads(), key=str)
+    uses = defaultdict(list)
+    for quad in quads:
+        uses[quad.predicate.value].append(quad)
+    double = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
+    odd = [ox.Literal("x"), ox.Literal("x", language="xx"), ox.NamedNode(id_base + "nothing/x"), ox.BlankNode(),
+           ox.Literal("abc", datatype=double), ox.Literal("-1", datatype=double), ox.Literal("2026-02-30")]
+    removed, added = set(), []
+    for path in sorted({str(p) for p in shapes.objects(None, SH.path) if isinstance(p, URIRef)}):
+        found = uses.get(path, [])
+        subjects = sorted({q.subject for q in found}, key=str)
+        if not subjects:
+            continue
+        removed |= {q for q in found if q.subject == subjects[(len(subjects) // 2 + offset) % len(subjects)]}
+        graph = found[0].graph_name
+        added += [ox.Quad(subjects[(3 * n + 1 + offset) % len(subjects)], ox.NamedNode(path), value, graph)
+                  for n, value in enumerate(odd)]
+        added += [ox.Quad(q.subject, q.predicate, ox.Literal(q.object.value + " bis", language=q.object.language),
+                          q.graph_name) for q in found[-1:] if isinstance(q.object, ox.Literal) and q.object.language]
+    typed = defaultdict(list)
+    for quad in uses["http://www.w3.org/1999/02/22-rdf-syntax-ns#type"]:
+        typed[quad.object].append(quad)
+    removed |= {quads[-1 - offset % len(quads)] for quads in typed.values()}
+    mutated = OxigraphStore()
+    mutated.load([q for q in quads if q not in removed] + added)
+    return mutated
+
+
+def test_screen_flags_every_focus_rudof_reports_on_a_mutated_store(config):
+    """Every constraint kind the screen compiles, broken on the store itself (including what YAML
+    cannot produce: extra values, duplicate languages, blank nodes, untyped nodes)."""
+    from loaders.validation import _load_shapes
+
+    shapes = _load_shapes(config.shapes_dir)[0]
+    valid = entailed_store(read_catalogue(config))
+    components = set()
+    for offset in range(4):
+        store = _mutated(valid, shapes, config.id_base, offset)
+        rudof, screen = _rudof_and_screen(store, config)
+        assert len(rudof) >= 10 and rudof <= screen, (offset, sorted(rudof - screen)[:5])
+        components |= {r.component for r in shacl_results(store, config.shapes_dir, "rudof", screen=False)}
+    assert {"MinCountConstraintComponent", "MaxCountConstraintComponent", "ClassConstraintComponent",
+            "DatatypeConstraintComponent", "QualifiedMinCountConstraintComponent", "UniqueLangConstraintComponent",
+            "PatternConstraintComponent", "NodeKindConstraintComponent", "MinInclusiveConstraintComponent",
+            "NodeConstraintComponent"} <= components
+
+
+def test_unsupported_shapes_skip_the_screen(config, monkeypatch):
+    import loaders.validation as validation
+    from loaders.shape_queries import Unsupported
+
+    def unsupported(store, shapes):
+        raise Unsupported("a constraint kind the screen does not compile")
+
+    _break(config)
+    store = entailed_store(read_catalogue(config))
+    expected = shacl_results(store, config.shapes_dir, "rudof", screen=False)
+    monkeypatch.setattr(validation, "may_violate", unsupported)
+    assert shacl_results(store, config.shapes_dir, "rudof") == expected and len(expected) >= 30
