@@ -112,6 +112,9 @@ def publish(config: Config, target: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="PORT")
+# 2 x 4 measured best on 2 cores at 1M triples (benchmarks/README.md): more threads per worker
+# make them queue for the interpreter lock (page p99 16 ms with 4, 30 ms with 6 and 8) without
+# raising /sparql throughput, whose queries wait on the oxigraph sidecar.
 @click.option("--workers", default=2, show_default=True, type=int, envvar="ISOKO_WORKERS")
 @click.option("--threads", default=4, show_default=True, type=int, envvar="ISOKO_THREADS")
 @click.pass_obj
