@@ -53,6 +53,7 @@ MEMORY_LIMIT_MB = float(os.environ.get("BENCH_MEMORY_MB", 20_000))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 PAGE_DURATION = os.environ.get("BENCH_PAGE_DURATION", "8s")
+PAGE_WARMUP = os.environ.get("BENCH_PAGE_WARMUP", "3s")
 WORKERS = os.environ.get("ISOKO_WORKERS", "2")
 THREADS = os.environ.get("ISOKO_THREADS", "4")  # the defaults of `isoko serve`
 BASE = "https://data.isoko.bi/"
@@ -307,17 +308,21 @@ def isoko_server(size: str, **env: str) -> Iterator[tuple[str, subprocess.Popen]
 
 def bench_pages(size: str) -> list[dict]:
     """Each page kind over 100 URLs, first with the page cache off (every request rendered), then
-    as served by default (repeated URLs answered from the page cache)."""
+    as served by default (repeated URLs answered from the page cache); each measured run follows a
+    warm-up run of the same URLs, so that both are steady states (the cold start of the cache, one
+    render per URL and worker, is what the uncached run shows for every request)."""
     procedures, institutions = counts(WORK / size / "data")
     results = []
     for cache, env in (("uncached", {"ISOKO_PAGE_CACHE_MB": "0"}), ("default", {})):
         with isoko_server(size, **env) as (url, process):
             for page, paths in page_paths(procedures, institutions).items():
                 script = lua_script(WORK / f"pages-{page}.lua", [("GET", p, None) for p in paths])
-                for path in paths[:3]:  # warm up, and check the page exists
+                for path in paths[:3]:  # check the page exists
                     urllib.request.urlopen(url + path, timeout=60).close()
+                wrk(url + "/", script, PAGE_WARMUP)  # steady state: store blocks read, pages cached
                 result = wrk(url + "/", script, PAGE_DURATION)
                 result.update(size=size, page=page, cache=cache, example=paths[0])
+                result["command"] += f" (after a {PAGE_WARMUP} warm-up run of the same script)"
                 if env:
                     result["command"] = ("isoko serve with " + " ".join(f"{k}={v}" for k, v in env.items())
                                          + "; " + result["command"])
