@@ -382,6 +382,14 @@ def bench_endpoints(size: str) -> dict:
                  "--union-default-graph"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", "oxigraph") as process:
         run("oxigraph", f"http://127.0.0.1:{port}", "/query", process,
             "oxigraph load --file catalogue.nq.gz; oxigraph serve-read-only --union-default-graph")
+    # the same server over the build's own store files: what our endpoint layer costs, apart from
+    # the store's layout (a fresh `oxigraph load` writes one set of files; a build adds its description after)
+    port = free_port()
+    with server([str(OXIGRAPH), "serve-read-only", "--location", str(folder / "var" / "current" / "store"),
+                 "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", "oxigraph (build store)") as process:
+        run("oxigraph-build-store", f"http://127.0.0.1:{port}", "/query", process,
+            "oxigraph serve-read-only --union-default-graph --location var/current/store (the files isoko serves)")
 
     if FUSEKI.exists() and shutil.which("java"):
         port = free_port()
@@ -460,8 +468,8 @@ def table(report: dict) -> str:
             row("serving memory (the whole process tree of isoko serve, after the /sparql run)", size,
                 memory(isoko), "≤ 500 MB (PSS)", isoko.get("pss_mb", isoko["rss_mb"]) <= TARGETS["memory_mb"],
                 isoko.get("note") or "isoko serve")
-        for name, key, target in (("oxigraph", "vs_oxigraph", "≥ 0.8×"), ("rdflib-endpoint", "vs_rdflib", "≥ 20×"),
-                                  ("fuseki", None, "(reported)")):
+        for name, key, target in (("oxigraph", "vs_oxigraph", "≥ 0.8×"), ("oxigraph-build-store", None, "(reported)"),
+                                  ("rdflib-endpoint", "vs_rdflib", "≥ 20×"), ("fuseki", None, "(reported)")):
             ratio = ep["ratios"].get(name)
             row(f"/sparql ÷ {name} req/s", size, fmt(ratio, "×"), target,
                 (ratio >= TARGETS[key]) if (key and ratio is not None) else None,
