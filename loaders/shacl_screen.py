@@ -25,7 +25,7 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from sparql_endpoint.store import Store
+from sparql_endpoint.store import Store, sparql_string
 
 from .shape_queries import LANGUAGE_RANGE, Unsupported, only_keys
 
@@ -137,7 +137,7 @@ def _value_failures(shapes: rdflib.Graph, prop: rdflib.term.Node) -> list[str]:
         failures.append(NODE_KINDS[kind])
     flags = shapes.value(prop, SH.flags)
     for pattern in shapes.objects(prop, SH.pattern):
-        failures.append(f"isBlank(?v) || !REGEX(STR(?v), {_string(pattern)}, {_string(flags or '')})")
+        failures.append(f"isBlank(?v) || !REGEX(STR(?v), {sparql_string(pattern)}, {sparql_string(flags or '')})")
     for minimum in shapes.objects(prop, SH.minInclusive):
         failures.append(f"!COALESCE(?v >= {minimum.n3()}, false)")
     if shapes.value(prop, SH.languageIn) is not None:
@@ -169,7 +169,7 @@ def _languages(shapes: rdflib.Graph, shape: rdflib.term.Node) -> str:
     ranges = [str(item) for lists in shapes.objects(shape, SH.languageIn) for item in Collection(shapes, lists)]
     if not ranges or not all(LANGUAGE_RANGE.match(r) and r != "*" for r in ranges):
         raise Unsupported(f"sh:languageIn of {shape}")
-    return f"!isLiteral(?v) || !(lang(?v) IN ({', '.join(_string(r) for r in ranges)}))"
+    return f"!isLiteral(?v) || !(lang(?v) IN ({', '.join(sparql_string(r) for r in ranges)}))"
 
 
 def _iri(term: rdflib.term.Node) -> str:
@@ -177,7 +177,3 @@ def _iri(term: rdflib.term.Node) -> str:
         raise Unsupported(f"{term!r} where an IRI is expected")
     return f"<{term}>"
 
-
-def _string(text: str) -> str:
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'

@@ -30,7 +30,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from .negotiation import choose
-from .remote import JSON_RESULTS, N_TRIPLES, RemoteStore, _server_message
+from .remote import JSON_RESULTS, N_TRIPLES, RemoteStore, server_message
 from .sidecar import Sidecar
 from .store import QueryError, Store, StoreUnavailable
 
@@ -145,9 +145,9 @@ class SidecarStore(RemoteStore):
         if data.endswith(CANCELLED):
             raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
         if response.status == 400:
-            raise QueryError(_server_message(data))
+            raise QueryError(server_message(data))
         if response.status != 200:
-            raise RuntimeError(f"{response.status} {_server_message(data)}")  # answered as "Query failed" (400)
+            raise RuntimeError(f"{response.status} {server_message(data)}")  # answered as "Query failed" (400)
         media_type = response.headers.get_content_type()
         if not _complete(media_type, data):
             tail = data[-300:].decode("utf-8", "replace")

@@ -42,7 +42,7 @@ from typing import Iterable
 import pyoxigraph as ox
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 
-from .store import GRAPH_FORMATS, RESULT_FORMATS, QueryError, Row, StoreUnavailable
+from .store import GRAPH_FORMATS, QueryError, RESULT_FORMATS, Row, StoreUnavailable, sparql_string
 
 STAGING_PREFIX = "urn:isoko:staging:"
 BUILD_GRAPH = "graph/build"  # relative to the base IRI
@@ -86,7 +86,7 @@ def _split_auth(url: str) -> tuple[str, str | None]:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), header
 
 
-def _server_message(body: bytes | str | None) -> str:
+def server_message(body: bytes | str | None) -> str:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
     text = re.sub(r"^\s*Error \d{3}:\s*", "", text.strip())  # Fuseki's prefix
     return text or "no message"
@@ -216,7 +216,7 @@ class RemoteStore:
             response = client.query().response
             return response.headers.get_content_type(), response.read()
         except urllib.error.HTTPError as err:
-            message = _server_message(err.read())
+            message = server_message(err.read())
             if err.code == 400:
                 raise QueryError(message) from None
             raise StoreUnavailable(f"the store at {self.query_url} answered {err.code}: {message}") from None
@@ -263,7 +263,7 @@ class RemoteStore:
             with urllib.request.urlopen(request, timeout=self.write_timeout) as response:
                 response.read()
         except urllib.error.HTTPError as err:
-            message = _server_message(err.read())
+            message = server_message(err.read())
             if err.code == 404 and ok_missing:
                 return
             if err.code == 400 and method == "POST" and content_type == "application/sparql-update":
@@ -331,12 +331,12 @@ def build_metadata(info: dict, published: datetime | None = None) -> str:
     published = published or datetime.now(timezone.utc)
     created = info.get("created") or published.isoformat(timespec="seconds")
     return (f"<{graph}> a <{VOID}Dataset> ;\n"
-            f"  <{DCT}identifier> {_literal(info['id'])} ;\n"
-            f"  <{DCT}created> {_literal(created)}^^<{XSD}dateTime> ;\n"
-            f"  <{DCT}issued> {_literal(published.isoformat(timespec='seconds'))}^^<{XSD}dateTime> ;\n"
+            f"  <{DCT}identifier> {sparql_string(info['id'])} ;\n"
+            f"  <{DCT}created> {sparql_string(created)}^^<{XSD}dateTime> ;\n"
+            f"  <{DCT}issued> {sparql_string(published.isoformat(timespec='seconds'))}^^<{XSD}dateTime> ;\n"
             f"  <{VOID}triples> {int(info['triples'])} ;\n"
             f"  <{ISOKO}procedures> {int(info['procedures'])} ;\n"
-            f"  <{ISOKO}buildManifest> {_literal(json.dumps(info, sort_keys=True))} .\n")
+            f"  <{ISOKO}buildManifest> {sparql_string(json.dumps(info, sort_keys=True))} .\n")
 
 
 def build_info(store: RemoteStore, base_iri: str) -> dict | None:
@@ -355,6 +355,3 @@ def build_info(store: RemoteStore, base_iri: str) -> dict | None:
     info["id"] = rows[0]["id"].value
     return info
 
-
-def _literal(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid SPARQL/Turtle string

@@ -6,6 +6,7 @@ methods. Terms are pyoxigraph terms (NamedNode, Literal, BlankNode) whatever the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -26,6 +27,11 @@ GRAPH_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 Row = dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]
+
+
+def sparql_string(text: str) -> str:
+    """`text` as a quoted SPARQL (and Turtle) string: a JSON string is one, escapes included."""
+    return json.dumps(str(text), ensure_ascii=False)
 
 
 class QueryError(ValueError):
