@@ -9,7 +9,7 @@ from babel.units import format_unit
 
 DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 UNITS = ("year", "month", "week", "day", "hour", "minute")
-# CLDR has no unit names for Kirundi; these are the attested nouns (shared/reference/kirundi-terms.yaml:
+# CLDR has no unit names for Kirundi; these are the attested nouns (reference/kirundi-terms.yaml:
 # "Umwaka / Ukwezi / Indwi / Umusi", plurals imyaka, amezi, indwi, iminsi). Hours and minutes fall back to French.
 KIRUNDI_UNITS = {"year": ("umwaka", "imyaka"), "month": ("ukwezi", "amezi"), "week": ("indwi", "indwi"),
                  "day": ("umusi", "iminsi")}

@@ -1,6 +1,6 @@
 """UI translations (Flask-Babel catalogues in browser_ui/translations/).
 
-Kirundi strings are translated only where shared/reference/kirundi-terms.yaml attests the words;
+Kirundi strings are translated only where reference/kirundi-terms.yaml attests the words;
 the others fall back to French (an official language every Kirundi reader of the portal reads),
 never to an invented Kirundi text.
 """

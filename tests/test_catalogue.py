@@ -12,7 +12,7 @@ import yaml
 from isoko.config import ROOT, Config
 from loaders.build import check_sources
 
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "reference"  # a copy of shared/reference, see reference/README.md
 PROCEDURES = sorted((ROOT / "data" / "procedure").glob("*.yaml"))
 NUMBER_WORDS = {1: ("un", "one"), 2: ("deux", "two"), 3: ("trois", "three"), 4: ("quatre", "four"),
                 5: ("cinq", "five"), 6: ("six",), 7: ("sept", "seven"), 8: ("huit", "eight"),

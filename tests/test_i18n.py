@@ -10,7 +10,7 @@ from isoko.app import create_app
 from isoko.config import ROOT
 
 TRANSLATIONS = ROOT / "browser_ui" / "translations"
-KIRUNDI_TERMS = ROOT.parent / "shared" / "reference" / "kirundi-terms.yaml"
+KIRUNDI_TERMS = ROOT / "reference" / "kirundi-terms.yaml"
 
 
 def ui_messages() -> set[str]:
