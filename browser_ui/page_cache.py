@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from sparql_endpoint.current import NoBuild
-from sparql_endpoint.protocol import served
+from sparql_endpoint.engine import served
 from sparql_endpoint.store import StoreUnavailable
 
 from .language import resolve_language

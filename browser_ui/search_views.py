@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext
 
 from loaders.kinds import KINDS
-from sparql_endpoint.protocol import served
+from sparql_endpoint.engine import served
 
 from .labels import Label
 from .language import preferred_language

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 
 from loaders.kinds import KINDS, SLUG
 from sparql_endpoint.negotiation import choose
-from sparql_endpoint.protocol import served
+from sparql_endpoint.engine import served
 
 from .labels import Label, fetch_labels, local_name, sort_key
 from .pages import (concept_page, institution_page, institutions_index, procedure_counts, resources_of_type,

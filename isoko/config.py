@@ -21,6 +21,7 @@ class Config:
     var_dir: Path = ROOT / "var"
     query_timeout: float = 10.0
     result_limit: int = 10_000
+    result_max_bytes: int = 64 * 2**20  # a /sparql answer larger than this is refused (ISOKO_RESULT_MAX_MB)
     languages: tuple[str, ...] = LANGUAGES
     store_url: str | None = None  # a remote SPARQL 1.1 store (ISOKO_STORE); None: the embedded build
     page_cache_mb: float = 32.0  # pages kept per worker process (ISOKO_PAGE_CACHE_MB); 0: no cache
@@ -34,6 +35,7 @@ class Config:
             "var_dir": Path(env.get("ISOKO_VAR", ROOT / "var")),
             "query_timeout": float(env.get("ISOKO_QUERY_TIMEOUT", 10.0)),
             "result_limit": int(env.get("ISOKO_RESULT_LIMIT", 10_000)),
+            "result_max_bytes": int(float(env.get("ISOKO_RESULT_MAX_MB", 64)) * 2**20),
             "store_url": env.get("ISOKO_STORE") or None,
             "page_cache_mb": float(env.get("ISOKO_PAGE_CACHE_MB", 32)),
         }

@@ -7,7 +7,7 @@ import os
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from .negotiation import choose
-from .protocol import served
+from .engine import served
 from .store import GRAPH_FORMATS
 
 blueprint = Blueprint("dataset", __name__, template_folder="templates")

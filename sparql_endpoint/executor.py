@@ -19,17 +19,16 @@ keep-alive connection closed) is retried on a fresh connection and, if needed, a
 from __future__ import annotations
 
 import http.client
-import re
 import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from .negotiation import choose
+from .query_text import calls_service, with_limit
 from .remote import JSON_RESULTS, N_TRIPLES, RemoteStore, server_message
 from .sidecar import Sidecar
 from .store import QueryError, Store, StoreUnavailable
@@ -37,6 +36,10 @@ from .store import QueryError, Store, StoreUnavailable
 GRACE_SECONDS = 2.0
 ATTEMPTS = 3  # a stale keep-alive connection, then a dead sidecar, may each cost one
 CANCELLED = b"The SPARQL operation has been cancelled"  # oxigraph's message when --timeout-s hits
+
+
+class ResultTooLarge(RuntimeError):
+    """The results are larger than the endpoint sends (answered as a failed query, 400)."""
 
 
 class QueryTimeout(Exception):
@@ -56,57 +59,38 @@ class Answer:
 
 def answer(store: Store, query: str, default_graphs: list[str], named_graphs: list[str],
            accept: str, format_param: str | None, limit: int) -> Answer:
-    """Evaluate and serialise one protocol query on store (the sidecar, or a remote store)."""
+    """Evaluate and serialise one protocol query on store (the sidecar, or a remote store).
+    Nothing is evaluated here: the store parses, with the endpoint's LIMIT (query_text.py)."""
     if calls_service(query):
         return Answer(400, "text/plain", b"Federated queries (SERVICE) are not run by this endpoint: "
                                          b"query the other endpoint yourself and join the results.\n")
-    limited_query = with_limit(query, limit)
+    sent, limited = with_limit(query, limit)
     try:
-        result = store.run(limited_query or query, default_graphs, named_graphs)
+        try:
+            result = store.run(sent, default_graphs, named_graphs)
+        except (QueryError, SyntaxError):
+            if not limited:
+                raise
+            # The engine refused the LIMIT we added (or the query itself): the query as it came,
+            # whose error, if any, is the one to report.
+            result, limited = store.run(query, default_graphs, named_graphs), False
         media_type = choose(result.media_types, parse_accept_header(accept, MIMEAccept), format_param)
         if media_type is None:
             return Answer(406, "text/plain", ("None of the requested formats fits this result; available: "
                                               + ", ".join(result.media_types) + "\n").encode())
-        return Answer(200, media_type, result.serialize(media_type),
-                      limited_query is not None and result.form != "boolean")
+        return Answer(200, media_type, result.serialize(media_type), limited and result.form != "boolean")
     except (QueryError, SyntaxError) as err:
         return Answer(400, "text/plain", f"Malformed query: {err}\n".encode())
     except (OSError, RuntimeError, ValueError) as err:
         return Answer(400, "text/plain", f"Query failed: {err}\n".encode())
 
 
-def with_limit(query: str, limit: int) -> str | None:
-    """The query with the endpoint's LIMIT appended, or None when that does not parse (the query
-    has a LIMIT of its own, is an ASK, or is malformed). Parsed locally, against an empty store
-    (nothing is evaluated until results are read), so the store sees one request per query."""
-    limited = f"{query}\nLIMIT {limit}"
-    try:
-        _PARSER.query(limited)
-    except (SyntaxError, ValueError, OSError):
-        return None
-    return limited
-
-
-_PARSER = ox.Store()
-# What can hide the keyword SERVICE without being it: strings, IRIs (no spaces in them, unlike
-# "?a < 1 && ?b > 2"), comments, and names such as ?service, ex:service or service:x.
-_NOT_KEYWORDS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                           r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
-_SERVICE = re.compile(r"(?<![\w?$:.-])SERVICE(?![\w:.-])", re.IGNORECASE)
-
-
-def calls_service(query: str) -> bool:
-    """True when the query has a SERVICE clause. The public endpoint makes no requests to other
-    servers on a caller's behalf (a door into the network it runs in), whatever the store allows."""
-    return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", query)))
-
-
 class SidecarStore(RemoteStore):
     """The sidecar as a `RemoteStore`, over one keep-alive HTTP connection per thread."""
 
-    def __init__(self, sidecar: Sidecar):
+    def __init__(self, sidecar: Sidecar, max_bytes: int = 64 * 1024 * 1024):
         super().__init__("http://127.0.0.1/query", timeout=sidecar.timeout)
-        self.sidecar = sidecar
+        self.sidecar, self.max_bytes = sidecar, max_bytes
         self._local = threading.local()
 
     def _connection(self, port: int) -> http.client.HTTPConnection:
@@ -130,7 +114,11 @@ class SidecarStore(RemoteStore):
             try:
                 connection.request("POST", "/query", body, headers)
                 response = connection.getresponse()
-                data = response.read()
+                data = response.read(self.max_bytes + 1)
+                if len(data) > self.max_bytes:
+                    connection.close()  # oxigraph stops evaluating when it can no longer write
+                    raise ResultTooLarge(f"the results are larger than {self.max_bytes // 2**20} MiB: "
+                                         "add a LIMIT or select fewer columns")
                 break
             except (socket.timeout, TimeoutError):
                 connection.close()
@@ -174,8 +162,8 @@ class _Lease:
 class QueryExecutor:
     """One sidecar per served store path in this process; an old one stops once it is unused."""
 
-    def __init__(self, timeout: float, limit: int):
-        self.timeout, self.limit = timeout, limit
+    def __init__(self, timeout: float, limit: int, max_bytes: int = 64 * 1024 * 1024):
+        self.timeout, self.limit, self.max_bytes = timeout, limit, max_bytes
         self._leases: dict[str, _Lease] = {}
         self._newest: str | None = None
         self._retired: set[str] = set()
@@ -187,7 +175,7 @@ class QueryExecutor:
                 store_path = self._newest  # a request that read the old build just before the switch
             lease = self._leases.get(store_path)
             if lease is None:
-                lease = self._leases[store_path] = _Lease(SidecarStore(Sidecar(store_path, self.timeout)))
+                lease = self._leases[store_path] = _Lease(SidecarStore(Sidecar(store_path, self.timeout), self.max_bytes))
                 if self._newest is not None:
                     self._retired.add(self._newest)
                 self._newest = store_path

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from .examples import examples
-from .executor import Answer, QueryExecutor, QueryTimeout, answer
+from .engine import run_query, served  # noqa: F401  (served: also imported from here)
+from .executor import Answer, QueryTimeout
 from .negotiation import choose
 from .results_table import html_results
 from .service_description import describe
@@ -13,24 +14,9 @@ from .store import GRAPH_FORMATS
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
 QUERY_MEDIA_TYPE = "application/sparql-query"
+UPDATE_MEDIA_TYPE = "application/sparql-update"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 READ_ONLY = "SPARQL Update is not accepted here: this endpoint is read-only."
-
-
-def served():
-    return current_app.extensions["isoko.current"].get()
-
-
-def run_query(build, query: str, default_graphs: list[str], named_graphs: list[str], accept: str,
-              format_param: str | None) -> Answer:
-    """One protocol query: on the build's oxigraph sidecar, or on the remote store it lives in."""
-    config = current_app.config["ISOKO"]
-    if not getattr(build.store, "path", None):
-        return answer(build.store, query, default_graphs, named_graphs, accept, format_param, config.result_limit)
-    executor = current_app.extensions.get("isoko.executor")
-    if executor is None:  # racing threads may both make one: only the one stored is kept and used
-        executor = current_app.extensions.setdefault(
-            "isoko.executor", QueryExecutor(timeout=config.query_timeout, limit=config.result_limit))
-    return executor.run(build.store.path, query, default_graphs, named_graphs, accept, format_param)
 
 
 def _error(status: int, message: str) -> Response:
@@ -38,19 +24,37 @@ def _error(status: int, message: str) -> Response:
 
 
 def _query_text() -> tuple[str | None, Response | None]:
-    if request.method == "GET":
-        return request.args.get("query"), None
-    content_type = (request.mimetype or "").lower()
-    if content_type == "application/x-www-form-urlencoded":
-        if "update" in request.form:
-            return None, _error(403, READ_ONLY)
-        return request.form.get("query"), None
+    """The request's query, or the protocol error to answer (W3C SPARQL 1.1 Protocol, section 2):
+    one query per request, updates refused on every method, bodies only in the two query media
+    types and in UTF-8."""
+    content_type = (request.mimetype or "").lower() if request.method == "POST" else ""
+    form = request.form if content_type == FORM_MEDIA_TYPE else None
+    queries = request.args.getlist("query") + (form.getlist("query") if form is not None else [])
+    updates = request.args.getlist("update") + (form.getlist("update") if form is not None else [])
     if content_type == QUERY_MEDIA_TYPE:
-        return request.get_data(as_text=True), None
-    if content_type == "application/sparql-update":
-        return None, _error(403, READ_ONLY)
-    return None, _error(415, "POST a query as application/x-www-form-urlencoded (query=...) "
-                             "or as application/sparql-query.")
+        queries.append(None)  # the body, read below once the parameters are known to be right
+    if content_type == UPDATE_MEDIA_TYPE:
+        updates.append(None)
+    if len(queries) > 1:
+        return None, _error(400, "More than one query in this request: send one `query` (SPARQL 1.1 "
+                                 "Protocol, 2.1), either in the URL, the form or the body.")
+    if queries and updates:
+        return None, _error(400, "A request carries a query or an update, not both.")
+    if updates:
+        how = " (and an update is never sent with GET)" if request.method == "GET" else ""
+        return None, _error(403, READ_ONLY + how)
+    if request.method == "GET" or content_type == FORM_MEDIA_TYPE:
+        return (queries[0] if queries else None), None
+    if content_type != QUERY_MEDIA_TYPE:
+        return None, _error(415, "POST a query as application/x-www-form-urlencoded (query=...) "
+                                 "or as application/sparql-query.")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return None, _error(415, f"A query is sent in UTF-8, not {charset} (SPARQL 1.1 Protocol, 2.1.3).")
+    try:
+        return request.get_data().decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        return None, _error(400, f"The query is not valid UTF-8 (byte {err.start}): send it in UTF-8.")
 
 
 @blueprint.after_request

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, render_template, url_for
 
+from .engine import run_query
 from .executor import QueryTimeout
 
 HTML_ROWS = 1000  # rows shown on the page; the CSV download has them all (up to the endpoint's limit)
@@ -41,8 +42,6 @@ def _cell(binding: dict | None, base: str) -> Cell | None:
 
 
 def html_results(build, query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
-    from .protocol import run_query  # late: protocol imports this module
-
     config = current_app.config["ISOKO"]
     try:
         result = run_query(build, query, default_graphs, named_graphs, "application/sparql-results+json", "json")
