@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ MAX_WORD = 64  # characters of one word
 OWN_LANGUAGE_BOOST = 1.25  # a text in the reader's language (or untagged) scores a little higher
 SNIPPET_WORDS = 16
 MAX_LIMIT = 500
+# A reader's words go into FTS5 queries evaluated in the serving process: SQLite stops any of them
+# that runs longer than this (its progress handler), so no search can hold a serving thread.
+SEARCH_SECONDS = 2.0
+SEARCH_CHECK_EVERY = 10_000  # SQLite virtual-machine steps between two looks at the clock
 CANDIDATES = 500  # matching texts ranked at most (the first in rowid order: heaviest fields)
 _OPEN, _CLOSE = "\x02", "\x03"  # never in indexed text (loaders.search_index.clean removes them)
 _WORD = re.compile(r"[^\W_]+")
@@ -120,6 +125,8 @@ def search(db_path: str | Path, text: str, language: str, limit: int = 50, kind:
     if not query or limit <= 0:
         return []
     connection = connect(db_path)
+    deadline = time.monotonic() + SEARCH_SECONDS
+    connection.set_progress_handler(lambda: time.monotonic() > deadline, SEARCH_CHECK_EVERY)
     try:
         return _search(connection, query, text, language, limit, kind, order)
     except (sqlite3.Error, ValueError) as error:  # should not happen with fts_query's output

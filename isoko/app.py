@@ -16,7 +16,7 @@ from sparql_endpoint.dataset import blueprint as dataset_blueprint
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
 from sparql_endpoint.store import StoreUnavailable
 
-from . import http
+from . import http, rate_limits
 from .config import Config
 
 
@@ -39,6 +39,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(workbench_blueprint)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)
+    rate_limits.install(app, config, [sparql_blueprint])
 
     @app.errorhandler(NoBuild)
     def no_build(error: NoBuild) -> Response:

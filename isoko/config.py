@@ -25,6 +25,14 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     store_url: str | None = None  # a remote SPARQL 1.1 store (ISOKO_STORE); None: the embedded build
     page_cache_mb: float = 32.0  # pages kept per worker process (ISOKO_PAGE_CACHE_MB); 0: no cache
+    # /sparql evaluations at once (sparql_endpoint/admission.py): per client, per process, overall
+    sparql_per_client: int = 2
+    sparql_per_process: int = 2
+    sparql_overall: int = 4
+    sparql_rate: str = "20 per second; 300 per minute"  # per client and process (Flask-Limiter)
+    rate_storage: str = "memory://"  # Flask-Limiter storage; redis://... shares counts between processes
+    proxies: int = 0  # trusted reverse proxies in front (X-Forwarded-For hops to believe)
+    watchdog_grace: float = 3.0  # a request without progress for timeout + the engine's grace + this is cut
 
     @classmethod
     def from_env(cls, **overrides) -> "Config":
@@ -38,6 +46,13 @@ class Config:
             "result_max_bytes": int(float(env.get("ISOKO_RESULT_MAX_MB", 64)) * 2**20),
             "store_url": env.get("ISOKO_STORE") or None,
             "page_cache_mb": float(env.get("ISOKO_PAGE_CACHE_MB", 32)),
+            "sparql_per_client": int(env.get("ISOKO_SPARQL_PER_CLIENT", 2)),
+            "sparql_per_process": int(env.get("ISOKO_SPARQL_PER_PROCESS", 2)),
+            "sparql_overall": int(env.get("ISOKO_SPARQL_SLOTS", 4)),
+            "sparql_rate": env.get("ISOKO_SPARQL_RATE", "20 per second; 300 per minute"),
+            "rate_storage": env.get("ISOKO_RATE_STORAGE", "memory://"),
+            "proxies": int(env.get("ISOKO_PROXIES", 0)),
+            "watchdog_grace": float(env.get("ISOKO_WATCHDOG_GRACE", 3.0)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):
@@ -60,6 +75,11 @@ class Config:
     @property
     def builds_dir(self) -> Path:
         return self.var_dir / "builds"
+
+    @property
+    def run_dir(self) -> Path:
+        """State shared by the serving processes of this var/ (query slots), not by builds."""
+        return self.var_dir / "run"
 
     @property
     def current_link(self) -> Path:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+from dataclasses import replace
+
 from gunicorn.app.base import BaseApplication
 
 from .app import create_app
 from .config import Config
+from sparql_endpoint.executor import GRACE_SECONDS
+
+from .watchdog import Watchdog
 
 
 class _Server(BaseApplication):
@@ -18,7 +26,26 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app(self._config)
+        # queries may hold at most half of a worker's threads: the others stay for pages
+        threads = self._options["threads"]
+        config = replace(self._config, sparql_per_process=max(1, min(self._config.sparql_per_process, threads // 2)))
+        app = create_app(config)
+        graceful = self._options["graceful_timeout"]
+        # outermost: it sees every request from the server's first byte to its last
+        limit = self._config.query_timeout + GRACE_SECONDS + self._config.watchdog_grace  # after the engine's own
+        app.wsgi_app = Watchdog(app.wsgi_app, limit,
+                                on_stuck=lambda message: _replace_this_worker(graceful))
+        return app
+
+
+def _replace_this_worker(graceful: float) -> None:
+    """A thread is stuck where nothing can interrupt it: stop taking requests (SIGTERM to this
+    worker: gunicorn starts a new one when it exits), let the other threads finish, then exit
+    even though the stuck thread never will."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    timer = threading.Timer(graceful + 1.0, os._exit, args=(70,))
+    timer.daemon = True
+    timer.start()
 
 
 def serve(config: Config, host: str, port: int, workers: int, threads: int) -> None:

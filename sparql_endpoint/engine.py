@@ -7,11 +7,14 @@ it imports none of them.
 
 from __future__ import annotations
 
-from flask import current_app
+from typing import Callable, TypeVar
+
+from flask import current_app, request
 
 from sparql_endpoint.current import ServedBuild
 
-from .executor import Answer, QueryExecutor, answer
+from .admission import Admission
+from .executor import Answer, OverBudget, QueryExecutor, answer
 
 
 def served() -> ServedBuild:
@@ -20,8 +23,9 @@ def served() -> ServedBuild:
 
 
 def run_query(build: ServedBuild, query: str, default_graphs: list[str], named_graphs: list[str],
-              accept: str, format_param: str | None) -> Answer:
-    """One protocol query: on the build's oxigraph sidecar, or on the remote store it lives in."""
+              accept: str, format_param: str | None, budget: float | None = None) -> Answer:
+    """One protocol query: on the build's oxigraph sidecar (within `budget` seconds, if given, else
+    `OverBudget`), or on the remote store it lives in (whose own timeout applies)."""
     config = current_app.config["ISOKO"]
     if not getattr(build.store, "path", None):
         return answer(build.store, query, default_graphs, named_graphs, accept, format_param, config.result_limit)
@@ -29,4 +33,31 @@ def run_query(build: ServedBuild, query: str, default_graphs: list[str], named_g
     if executor is None:  # racing threads may both make one: only the one stored is kept and used
         executor = current_app.extensions.setdefault("isoko.executor", QueryExecutor(
             timeout=config.query_timeout, limit=config.result_limit, max_bytes=config.result_max_bytes))
-    return executor.run(build.store.path, query, default_graphs, named_graphs, accept, format_param)
+    return executor.run(build.store.path, query, default_graphs, named_graphs, accept, format_param, budget)
+
+
+def admission() -> Admission:
+    """This app's bounds on concurrent /sparql evaluations (admission.py)."""
+    found = current_app.extensions.get("isoko.admission")
+    if found is None:
+        config = current_app.config["ISOKO"]
+        found = current_app.extensions.setdefault("isoko.admission", Admission(
+            config.run_dir / "sparql-slots", config.sparql_per_client, config.sparql_per_process,
+            config.sparql_overall))
+    return found
+
+
+Answered = TypeVar("Answered")
+
+
+def admitted(run: Callable[[float | None], Answered]) -> Answered:
+    """`run(budget)` in the requesting client's lane (admission.py): first the light lane, and if
+    the query needs longer, again in the heavy lane. Raises `admission.Busy` when no slot is free."""
+    client, gate = request.remote_addr or "", admission()
+    try:
+        with gate.slot(client) as budget:
+            return run(budget)
+    except OverBudget:
+        gate.mark_heavy(client)
+    with gate.slot(client, heavy=True) as budget:
+        return run(budget)

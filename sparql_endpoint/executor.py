@@ -42,6 +42,10 @@ class ResultTooLarge(RuntimeError):
     """The results are larger than the endpoint sends (answered as a failed query, 400)."""
 
 
+class OverBudget(Exception):
+    """The query needs longer than the light lane allows (admission.py): run it again as heavy."""
+
+
 class QueryTimeout(Exception):
     """The query ran longer than the endpoint allows. Not a RuntimeError: `answer` must let it
     through to the protocol handler (503) rather than report it as the query's fault (400)."""
@@ -100,7 +104,15 @@ class SidecarStore(RemoteStore):
                 connection.close()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=self.timeout + GRACE_SECONDS)
             self._local.connection = connection
+        budget = getattr(self._local, "budget", None)
+        connection.timeout = budget or self.timeout + GRACE_SECONDS
+        if connection.sock is not None:
+            connection.sock.settimeout(connection.timeout)
         return connection
+
+    def set_budget(self, seconds: float | None) -> None:
+        """This thread's next requests wait `seconds` for their answer (None: the timeout and grace)."""
+        self._local.budget = seconds
 
     def _request(self, query: str, accept: str, default_graphs: list[str] | None = None,
                  named_graphs: list[str] | None = None) -> tuple[str, bytes]:
@@ -122,6 +134,9 @@ class SidecarStore(RemoteStore):
                 break
             except (socket.timeout, TimeoutError):
                 connection.close()
+                if getattr(self._local, "budget", None):
+                    # Abandoned, not killed: the sidecar's own timeout ends it (at a lower priority).
+                    raise OverBudget() from None
                 self.sidecar.kill(port)  # stuck where its own timeout does not reach: stop it
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped") from None
             except (OSError, http.client.HTTPException) as err:
@@ -198,9 +213,11 @@ class QueryExecutor:
         return [self._leases.pop(path) for path in idle]
 
     def run(self, store_path: str, query: str, default_graphs: list[str], named_graphs: list[str],
-            accept: str, format_param: str | None) -> Answer:
-        """Answer one protocol query on the sidecar of store_path (see `answer`)."""
+            accept: str, format_param: str | None, budget: float | None = None) -> Answer:
+        """Answer one protocol query on the sidecar of store_path (see `answer`), within `budget`
+        seconds if given (else `OverBudget`)."""
         lease = self._acquire(store_path)
+        lease.store.set_budget(budget)
         try:
             return answer(lease.store, query, default_graphs, named_graphs, accept, format_param, self.limit)
         finally:

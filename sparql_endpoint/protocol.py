@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from .examples import examples
-from .engine import run_query, served  # noqa: F401  (served: also imported from here)
+from .admission import RETRY_AFTER_SECONDS, Busy
+from .engine import admitted, run_query, served  # noqa: F401  (served: also imported from here)
 from .executor import Answer, QueryTimeout
 from .negotiation import choose
 from .results_table import html_results
@@ -19,8 +20,8 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 READ_ONLY = "SPARQL Update is not accepted here: this endpoint is read-only."
 
 
-def _error(status: int, message: str) -> Response:
-    return Response(message + "\n", status=status, mimetype="text/plain")
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
 def _query_text() -> tuple[str | None, Response | None]:
@@ -85,11 +86,14 @@ def sparql() -> Response:
     arguments = request.args if request.method == "GET" else request.values
     default_graphs = arguments.getlist("default-graph-uri")
     named_graphs = arguments.getlist("named-graph-uri")
-    if (arguments.get("format") or "").lower() == "html":  # a results table page (results_table.py)
-        return html_results(build, query, default_graphs, named_graphs)
     try:
-        result = run_query(build, query, default_graphs, named_graphs, request.headers.get("Accept", ""),
-                           arguments.get("format"))
+        if (arguments.get("format") or "").lower() == "html":  # a results table page (results_table.py)
+            return admitted(lambda budget: html_results(build, query, default_graphs, named_graphs, budget))
+        result = admitted(lambda budget: run_query(build, query, default_graphs, named_graphs,
+                                                   request.headers.get("Accept", ""), arguments.get("format"), budget))
+    except Busy as busy:
+        return _error(busy.status, f"Too busy: {busy}. Try again in {RETRY_AFTER_SECONDS} s.",
+                      {"Retry-After": str(RETRY_AFTER_SECONDS)})
     except QueryTimeout as err:
         return _error(503, f"Query timeout: {err}. Narrow the query or add a LIMIT.")
     return _respond(result, build)

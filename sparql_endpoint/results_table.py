@@ -41,10 +41,12 @@ def _cell(binding: dict | None, base: str) -> Cell | None:
     return Cell(value, language=binding.get("xml:lang", ""))
 
 
-def html_results(build, query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+def html_results(build, query: str, default_graphs: list[str], named_graphs: list[str],
+                 budget: float | None = None) -> Response:
     config = current_app.config["ISOKO"]
     try:
-        result = run_query(build, query, default_graphs, named_graphs, "application/sparql-results+json", "json")
+        result = run_query(build, query, default_graphs, named_graphs, "application/sparql-results+json", "json",
+                           budget)
     except QueryTimeout as err:
         return _render(query, status=503, error=str(err), default_graphs=default_graphs, named_graphs=named_graphs)
     if result.status == 406:  # a graph: no SPARQL JSON for it

@@ -68,17 +68,19 @@ def _process(command: list[str], ready_url: str, what: str, timeout: float,
 
 
 @contextmanager
-def running_server(config: Config, workers: int = 1) -> Iterator[str]:
-    """`isoko serve` over config's build, or over its remote store when config.store_url is set."""
+def running_server(config: Config, workers: int = 1, threads: int = 2,
+                   settings: dict[str, str] | None = None) -> Iterator[str]:
+    """`isoko serve` over config's build, or over its remote store when config.store_url is set;
+    `settings`: more ISOKO_* environment variables."""
     port = free_port()
     env = {**os.environ, "ISOKO_DATA": str(config.data_dir), "ISOKO_VAR": str(config.var_dir),
-           "ISOKO_BASE_IRI": config.base_iri}
+           "ISOKO_BASE_IRI": config.base_iri, **(settings or {})}
     env.pop("ISOKO_STORE", None)
     if config.store_url:
         env["ISOKO_STORE"] = config.store_url
     url = f"http://127.0.0.1:{port}"
     command = [str(ISOKO), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--threads", "2"]
+               "--threads", str(threads)]
     with _process(command, url + "/sparql?query=ASK%7B%7D", "isoko serve", 30, env):
         yield url
 
