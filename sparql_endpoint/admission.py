@@ -5,8 +5,9 @@ queries would take every thread and leave none for pages. Each query first takes
 waiting, a slot of each kind; a missing slot is an immediate answer, never a queue:
 - its client's (by address): `per_client` across all serving processes, else 429 — one client
   that sends heavy queries only ever holds that many;
-- a lane of this process. The light lane (one slot) runs a query for at most `LIGHT_SECONDS`:
-  lookups, which take milliseconds, always find it free. A query that needs longer marks its
+- a lane of this process. The light lane (`LIGHT_SLOTS`, waited for up to `LIGHT_WAIT_SECONDS`)
+  runs a query for at most `LIGHT_SECONDS`, one per client at a time: lookups, which take
+  milliseconds, pass through it whatever heavy queries run. A query that needs longer marks its
   client heavy for `HEAVY_FOR_SECONDS` and is run again in the heavy lane (`per_process` slots,
   fewer than the threads, so pages keep some; and `overall` across processes), where that
   client's queries go directly from then on; no heavy slot free: 503.
@@ -29,6 +30,8 @@ from typing import Iterator
 CLIENT_BUCKETS = 4096
 RETRY_AFTER_SECONDS = 2
 LIGHT_SECONDS = 1.0
+LIGHT_SLOTS = 2
+LIGHT_WAIT_SECONDS = 0.5
 HEAVY_FOR_SECONDS = 60.0
 MAX_HEAVY_CLIENTS = 10_000  # remembered per process; the oldest are forgotten first
 
@@ -60,8 +63,10 @@ class Admission:
         self.folder = folder
         self.per_client, self.per_process, self.overall = per_client, per_process, overall
         self._process_slots = threading.BoundedSemaphore(per_process)
-        self._light = threading.BoundedSemaphore(1)
+        self._light = threading.BoundedSemaphore(LIGHT_SLOTS)
         self._heavy_until: OrderedDict[str, float] = OrderedDict()
+        self._in_light: set[str] = set()  # clients with a query in the light lane now
+        self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
 
     def is_heavy(self, client: str) -> bool:
@@ -82,8 +87,8 @@ class Admission:
         with ExitStack() as held:
             self._hold(held, f"client-{bucket}", self.per_client, 429,
                        f"this client already runs {self.per_client} queries at once: wait for one to finish")
-            if not (heavy or self.is_heavy(client)) and self._light.acquire(blocking=False):
-                held.callback(self._light.release)
+            if not (heavy or self.is_heavy(client)) and self._enter_light(client):
+                held.callback(self._leave_light, client)
                 yield LIGHT_SECONDS
                 return
             if not self._process_slots.acquire(blocking=False):
@@ -91,6 +96,22 @@ class Admission:
             held.callback(self._process_slots.release)
             self._hold(held, "all", self.overall, 503, "the server runs as many long queries as it can at the moment")
             yield None
+
+    def _enter_light(self, client: str) -> bool:
+        with self._lock:
+            if client in self._in_light:
+                return False
+            self._in_light.add(client)
+        if self._light.acquire(timeout=LIGHT_WAIT_SECONDS):
+            return True
+        self._leave_light(client, release=False)
+        return False
+
+    def _leave_light(self, client: str, release: bool = True) -> None:
+        with self._lock:
+            self._in_light.discard(client)
+        if release:
+            self._light.release()
 
     def _hold(self, held: ExitStack, prefix: str, count: int, status: int, message: str) -> None:
         descriptor = _take_file_slot(self.folder, prefix, count)

@@ -18,12 +18,14 @@ def gate(tmp_path):
 
 def test_one_client_holds_at_most_its_share(gate):
     with ExitStack() as held:
-        held.enter_context(gate.slot("10.0.0.1"))
-        held.enter_context(gate.slot("10.0.0.1"))
+        assert held.enter_context(gate.slot("10.0.0.1")) == LIGHT_SECONDS
+        assert held.enter_context(gate.slot("10.0.0.1")) is None  # one light slot per client
         with pytest.raises(Busy) as refused:
             held.enter_context(gate.slot("10.0.0.1"))
         assert refused.value.status == 429
-        assert held.enter_context(gate.slot("10.0.0.2")) is None  # the light lane is taken: heavy
+        assert held.enter_context(gate.slot("10.0.0.2")) == LIGHT_SECONDS
+        # both light slots taken, for longer than a query waits for one: the heavy lane
+        assert held.enter_context(gate.slot("10.0.0.3")) is None
     assert gate.slot("10.0.0.1").__enter__() == LIGHT_SECONDS  # all released
 
 

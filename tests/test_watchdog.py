@@ -22,7 +22,7 @@ TIMEOUT, GRACE = 2, 1
 SETTINGS = {"ISOKO_QUERY_TIMEOUT": str(TIMEOUT), "ISOKO_WATCHDOG_GRACE": str(GRACE),
             "ISOKO_RESULT_LIMIT": "1000000", "ISOKO_RESULT_MAX_MB": "512", "ISOKO_SPARQL_RATE": "1000 per second"}
 # Evaluation, once stopped, may take the engine's grace (executor.GRACE_SECONDS) to be killed.
-ANSWERED_WITHIN = TIMEOUT + 2 + 2.5  # < the watchdog limit, TIMEOUT + 2 + GRACE, plus slack
+ANSWERED_WITHIN = 1 + TIMEOUT + 2 + 2.5  # light-lane try, timeout, kill grace, slack: < the watchdog limit
 PATHOLOGICAL = {
     "values cross product": VALUES_ONLY,
     "deep nesting": "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000,
@@ -190,12 +190,12 @@ def test_a_client_that_reads_one_byte_a_second_does_not_keep_its_thread(server):
         time.sleep(0.5)
         # Both threads of the single worker: the slow reader's, and this one, answered once the
         # watchdog has cut the slow reader (it would wait for ever otherwise).
-        statuses = [get(server, "/sparql?query=ASK%7B%7D", timeout=TIMEOUT + 2 + GRACE + 8)[0] for _ in range(3)]
+        statuses = [get(server, "/sparql?query=ASK%7B%7D", timeout=1 + TIMEOUT + 2 + GRACE + 8)[0] for _ in range(3)]
         assert statuses == [200, 200, 200]
         started = time.monotonic()
         with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(lambda _: get(server, "/procedures", timeout=TIMEOUT + 2 + GRACE + 8), range(2)))
-        assert [a[0] for a in answers] == [200, 200] and time.monotonic() - started < TIMEOUT + 2 + GRACE + 4
+            answers = list(pool.map(lambda _: get(server, "/procedures", timeout=1 + TIMEOUT + 2 + GRACE + 8), range(2)))
+        assert [a[0] for a in answers] == [200, 200] and time.monotonic() - started < 1 + TIMEOUT + 2 + GRACE + 4
     finally:
         stop.set()
         slow.close()
@@ -215,3 +215,23 @@ def test_heavy_queries_from_one_client_leave_room_for_others(server):
     # refused at once (the heavy lane is full: 503; the client holds its two slots: 429) or stopped
     assert {status for status, _, _ in answers} <= {429, 503}, answers
     assert max(seconds for _, _, seconds in answers) < 2 * ANSWERED_WITHIN
+
+
+def test_a_worker_with_a_stuck_thread_asks_to_be_replaced_then_exits():
+    import subprocess
+    import sys
+
+    program = """
+import signal, threading, time
+from isoko.server import _replace_this_worker
+stopped = []
+signal.signal(signal.SIGTERM, lambda *a: stopped.append(1))  # gunicorn's worker: stop taking requests
+threading.Thread(target=lambda: time.sleep(60)).start()       # stuck, and not a daemon
+_replace_this_worker(0.5)
+time.sleep(0.2)
+print("asked" if stopped else "not asked", flush=True)
+"""
+    started = time.monotonic()
+    finished = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=30)
+    assert finished.stdout.strip() == "asked"
+    assert finished.returncode == 70 and time.monotonic() - started < 10
