@@ -54,9 +54,10 @@ def admitted(run: Callable[[float | None], Answered]) -> Answered:
     """`run(budget)` in the requesting client's lane (admission.py): first the light lane, and if
     the query needs longer, again in the heavy lane. Raises `admission.Busy` when no slot is free."""
     client, gate = request.remote_addr or "", admission()
+    timeout = current_app.config["ISOKO"].query_timeout
     try:
         with gate.slot(client) as budget:
-            return run(budget)
+            return run(budget if budget is not None and budget < timeout else None)  # no shorter: no retry
     except OverBudget:
         gate.mark_heavy(client)
     with gate.slot(client, heavy=True) as budget:

@@ -69,7 +69,7 @@ def test_readers_see_old_or_new_catalogue_never_an_error(config):
     new_file = config.data_dir / "procedure" / "copy.yaml"
     results: list[tuple[str, int, str]] = []
     stop = threading.Event()
-    with running_server(config, workers=2) as url:
+    with running_server(config, workers=2, settings={"ISOKO_SPARQL_RATE": "100000 per second", "ISOKO_SPARQL_PER_CLIENT": "8"}) as url:
         def reader():
             query = urllib.parse.urlencode({"query": COUNT, "format": "csv"})
             while not stop.is_set():
