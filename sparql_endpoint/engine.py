@@ -27,6 +27,9 @@ def run_query(build: ServedBuild, query: str, default_graphs: list[str], named_g
     """One protocol query: on the build's oxigraph sidecar (within `budget` seconds, if given, else
     `OverBudget`), or on the remote store it lives in (whose own timeout applies)."""
     config = current_app.config["ISOKO"]
+    # Relative IRIs resolve against this endpoint's public address, not the engine's loopback one
+    # (a later BASE in the query still wins; only columns of line 1 in error messages move).
+    query = f"BASE <{request.base_url}> {query}"
     if not getattr(build.store, "path", None):
         return answer(build.store, query, default_graphs, named_graphs, accept, format_param, config.result_limit)
     executor = current_app.extensions.get("isoko.executor")

@@ -109,3 +109,12 @@ def test_with_limit_reads_the_final_limit_only(query, expected):
 def test_service_is_found_by_keyword_only():
     assert calls_service("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
     assert not calls_service('SELECT ?service { ?service ?p "SERVICE" } # SERVICE')
+
+
+def test_relative_iris_resolve_against_the_public_endpoint(client):
+    response = client.get("http://data.example/sparql", query_string={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+                          headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert response.data.startswith(b"<http://data.example/s> <http://data.example/p> ")
+    own_base = client.get("/sparql", query_string={"query": "BASE <http://example.org/x/> SELECT (<s> AS ?s) {}", "format": "csv"})
+    assert own_base.data.decode().split()[1] == "http://example.org/x/s"
