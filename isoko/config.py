@@ -29,7 +29,7 @@ class Config:
     sparql_per_client: int = 2
     sparql_per_process: int = 2
     sparql_overall: int = 4
-    sparql_rate: str = "20 per second; 300 per minute"  # per client and process (Flask-Limiter)
+    sparql_rate: str = "20 per second; 1000 per minute"  # per client and process (Flask-Limiter)
     rate_storage: str = "memory://"  # Flask-Limiter storage; redis://... shares counts between processes
     proxies: int = 0  # trusted reverse proxies in front (X-Forwarded-For hops to believe)
     watchdog_grace: float = 3.0  # a request without progress for timeout + the engine's grace + this is cut
@@ -49,7 +49,7 @@ class Config:
             "sparql_per_client": int(env.get("ISOKO_SPARQL_PER_CLIENT", 2)),
             "sparql_per_process": int(env.get("ISOKO_SPARQL_PER_PROCESS", 2)),
             "sparql_overall": int(env.get("ISOKO_SPARQL_SLOTS", 4)),
-            "sparql_rate": env.get("ISOKO_SPARQL_RATE", "20 per second; 300 per minute"),
+            "sparql_rate": env.get("ISOKO_SPARQL_RATE", "20 per second; 1000 per minute"),
             "rate_storage": env.get("ISOKO_RATE_STORAGE", "memory://"),
             "proxies": int(env.get("ISOKO_PROXIES", 0)),
             "watchdog_grace": float(env.get("ISOKO_WATCHDOG_GRACE", 3.0)),
