@@ -1,340 +1,27 @@
-"""The analyst workbench (issue 7): prerequisite trees, true cost and time, the dependency map, the
-once-only report, data quality, and the SPARQL results table, on small catalogues with known
-chains (exact trees, sums and flags), through the pages, and on the real catalogue."""
+"""The analyst workbench (issue 7) through its pages and CSV downloads (browser_ui/workbench.py) on
+the small catalogue with known chains (tests/analysis_catalogue.py), the SPARQL results table, the
+real catalogue, and the same numbers on every store. The computations have their own test files,
+tests/test_analysis_<module>.py."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import json
 import shutil
 from datetime import date
 
 import pytest
 
-from browser_ui import analysis as an
 from browser_ui import workbench
+from browser_ui.analysis import common, dependency_map as dm, once_only as oo, prerequisites as pq
+from browser_ui.analysis import quality as qa, true_cost as tc
 from isoko.app import create_app
 from loaders.build import build, current_build
 from sparql_endpoint.current import CurrentBuild
 from isoko.config import Config
-from tests.conftest import FIXTURE, write
+from tests.analysis_catalogue import D, I, P, TODAY, add_chains, graph_for, rows_of, shape
+from tests.analysis_catalogue import chains, client  # noqa: F401 (fixtures)
+from tests.conftest import FIXTURE
 from tests.server import STORES, publish_to, running_store
-
-ID = "https://data.isoko.bi/id/"
-P, D, I = ID + "procedure/", ID + "document/", ID + "institution/"
-TODAY = date(2026, 12, 1)
-
-# The fixture (tests/fixtures/catalogue) has: birth-registration (registry; produces the birth
-# certificate; fee 0 BIF; no time) and passport (police, a sub-organisation of registry; requires
-# the birth certificate; 235,000 BIF; P3D; titles in rn/fr/en). Added here:
-#   tax-number (tax-office): requires the passport; no fee; P1M; legal basis, office, rn title
-#   business-licence (trade-ministry): requires tax certificate, company statutes, birth
-#       certificate, passport photo; two tariffs (50,000 and 30,000 BIF); PT48H
-#   notary-deed (notaries, under trade-ministry) and statutes-filing (trade-ministry) both issue
-#       the company statutes: notary-deed 20 USD, P5D; statutes-filing no fee, P1D, requires the
-#       birth certificate, checked in 2020
-#   residence-card (police, no fee, P10D) requires the work permit that work-permit (labour,
-#       50 USD, P1Y) issues, which requires the residence card: a cycle
-SOURCES = "source: [https://example.org/x]\n"
-
-
-def _institution(name: str, parent: str | None = None) -> str:
-    return (f"name: {{fr: {name} FR, en: {name}}}\nplace: [place/burundi]\n{SOURCES}"
-            + (f"parent: institution/{parent}\n" if parent else ""))
-
-
-def _document(name: str) -> str:
-    return f"title: {{fr: {name} FR, en: {name}}}\ntype: doctype:other\n"
-
-
-def _procedure(title: str, authority: str, requires=(), produces=(), fees=(), time=None, checked="2026-11-26",
-               extra="") -> str:
-    text = (f"title: {{fr: {title} FR, en: {title}}}\ndescription: {{fr: D, en: D}}\n"
-            f"authority: [institution/{authority}]\n")
-    if requires:
-        text += "requires: [" + ", ".join(f"document/{d}" for d in requires) + "]\n"
-    if produces:
-        text += "produces: [" + ", ".join(f"document/{d}" for d in produces) + "]\n"
-    if fees:
-        text += "fee:\n" + "".join(f"  - amount: {a}\n    currency: {c}\n" for a, c in fees)
-    if time:
-        text += f"processing_time: {time}\n"
-    return text + extra + SOURCES + f"checked: {checked}\n"
-
-
-def add_chains(config) -> None:
-    for slug, name, parent in (("tax-office", "Tax office", None), ("trade-ministry", "Trade ministry", None),
-                               ("notaries", "Notaries", "trade-ministry"), ("labour", "Labour office", None)):
-        write(config, f"institution/{slug}.yaml", _institution(name, parent))
-    for slug, name in (("tax-certificate", "Tax certificate"), ("company-statutes", "Company statutes"),
-                       ("business-licence", "Business licence"), ("passport-photo", "Passport photo"),
-                       ("residence-card", "Residence card"), ("work-permit", "Work permit")):
-        write(config, f"document/{slug}.yaml", _document(name))
-    write(config, "law/tax-code.yaml", f"title: {{fr: Code des impôts}}\ndate: 2020-01-01\n{SOURCES}")
-    write(config, "office/tax-desk.yaml", "name: {fr: Guichet, en: Tax desk}\ntype: channeltype:in-person\n"
-                                          f"owner: [institution/tax-office]\n{SOURCES}")
-    write(config, "procedure/tax-number.yaml", _procedure(
-        "Get a tax number", "tax-office", ["passport"], ["tax-certificate"], time="P1M",
-        extra="legal_basis: [law/tax-code]\nchannel: [office/tax-desk]\n").replace(
-        "title: {fr: Get a tax number FR,", "title: {rn: Ikarata, fr: Get a tax number FR,"))
-    write(config, "procedure/business-licence.yaml", _procedure(
-        "Get a business licence", "trade-ministry",
-        ["tax-certificate", "company-statutes", "birth-certificate", "passport-photo"], ["business-licence"],
-        fees=[(50000, "BIF"), (30000, "BIF")], time="PT48H"))
-    write(config, "procedure/notary-deed.yaml", _procedure(
-        "Have statutes drawn up", "notaries", produces=["company-statutes"], fees=[(20, "USD")], time="P5D"))
-    write(config, "procedure/statutes-filing.yaml", _procedure(
-        "File statutes", "trade-ministry", ["birth-certificate"], ["company-statutes"], time="P1D",
-        checked="2020-01-01"))
-    write(config, "procedure/residence-card.yaml", _procedure(
-        "Get a residence card", "police", ["work-permit"], ["residence-card"], time="P10D"))
-    write(config, "procedure/work-permit.yaml", _procedure(
-        "Get a work permit", "labour", ["residence-card"], ["work-permit"], fees=[(50, "USD")], time="P1Y"))
-
-
-@pytest.fixture
-def chains(config):
-    add_chains(config)
-    build(config)
-    return config
-
-
-@pytest.fixture
-def store(chains):
-    return CurrentBuild(chains).get().store
-
-
-@pytest.fixture
-def client(chains, monkeypatch):
-    monkeypatch.setattr(workbench, "today", lambda: TODAY)
-    return create_app(chains).test_client()
-
-
-def graph_for(store, roots: list[str]) -> an.Graph:
-    return an.graph_from_rows(an.plain(store.select(an.with_roots(an.query_text(an.TREE_QUERY), roots))),
-                              an.plain(store.select(an.with_roots(an.query_text(an.COST_QUERY), roots))))
-
-
-def shape(node: an.ProcedureNode) -> tuple:
-    """A tree as nested tuples: (procedure, depth, cycle, repeated, ((document, (issuers...)), ...))."""
-    return (node.iri.removeprefix(P), node.depth, node.cycle, node.repeated,
-            tuple((d.iri.removeprefix(D), tuple(shape(i) for i in d.issuers)) for d in node.documents))
-
-
-def rows_of(response) -> list[dict]:
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.data.decode())))
-
-
-# --- pure functions ----------------------------------------------------------------------------
-
-def test_durations_in_days():
-    assert an.duration_days("P3D") == 3 and an.duration_days("P2M") == 60 and an.duration_days("P1Y") == 365
-    assert an.duration_days("PT48H") == 2 and an.duration_days("P1W") == 7 and an.duration_days("PT36H") == 1.5
-    assert an.duration_days("P1Y2M3DT12H") == 365 + 60 + 3 + 0.5
-    assert an.duration_days("P") is None and an.duration_days("3 days") is None
-
-
-def test_lowest_tariff_prefers_burundi_francs_and_never_converts():
-    facts = an.Facts("x", tariffs={"a": an.Tariff(65, "EUR", "a"), "b": an.Tariff(30000, "BIF", "b"),
-                                   "c": an.Tariff(1500, "BIF", "c")})
-    assert facts.tariff == an.Tariff(1500, "BIF", "c")
-    foreign = an.Facts("y", tariffs={"a": an.Tariff(540, "USD", "a"), "b": an.Tariff(65, "EUR", "b")})
-    assert foreign.tariff == an.Tariff(65, "EUR", "b")  # no BIF: the first currency alphabetically
-
-
-def test_query_parameters_are_set_in_the_documented_queries():
-    tree = an.with_roots(an.query_text(an.TREE_QUERY), [P + "a", P + "b"])
-    assert f"VALUES ?root {{ <{P}a> <{P}b> }}" in tree and "petroleum" not in tree
-    assert 'VALUES ?level { "top" }' in an.with_level(an.query_text(an.MAP_QUERY), "top")
-    since = an.with_since(an.query_text(an.COMPLETENESS_QUERY), date(2025, 12, 1))
-    assert 'BIND("2025-12-01"^^xsd:date AS ?since)' in since and "NOW()" not in since
-    assert an.year_before(date(2028, 2, 29)) == date(2027, 2, 28)
-    with pytest.raises(ValueError):
-        an.with_level(an.query_text(an.MAP_QUERY), "ministry")
-
-
-def test_tree_of_a_synthetic_graph_is_finite_and_bounded():
-    graph = an.Graph(inputs={"a": ["d1", "d2"], "b": ["d1"], "c": ["d2"]},
-                     issuers={"d1": ["b", "c"], "d2": ["a", "c"]})
-    tree = an.prerequisite_tree(graph, "a")
-    # every cycle once (whatever node it is met from), in the order found
-    assert tree.cycles == [("b", "b"), ("a", "b", "c", "a"), ("c", "c"), ("a", "c", "a"), ("a", "a")]
-    assert all(n.cycle for n in tree.root.walk() if n.iri == "a" and n.depth)
-    assert tree.depth == 2 and tree.longest == ("a", "b", "c") and not tree.truncated
-    small = an.prerequisite_tree(graph, "a", max_nodes=3)
-    assert small.truncated and all(not n.documents for n in small.root.walk() if n.truncated)
-
-
-# --- the small catalogue -----------------------------------------------------------------------
-
-def test_prerequisite_tree_exact(store):
-    graph = graph_for(store, [P + "business-licence"])
-    tree = an.prerequisite_tree(graph, P + "business-licence")
-    birth = ("birth-registration", 1, False, False, ())
-    assert shape(tree.root) == (
-        "business-licence", 0, False, False, (
-            ("birth-certificate", (birth,)),
-            ("company-statutes", (
-                ("notary-deed", 1, False, False, ()),
-                ("statutes-filing", 1, False, False, (
-                    ("birth-certificate", (("birth-registration", 2, False, True, ()),)),)))),
-            ("passport-photo", ()),
-            ("tax-certificate", (
-                ("tax-number", 1, False, False, (
-                    ("passport", (
-                        ("passport", 2, False, False, (
-                            ("birth-certificate", (("birth-registration", 3, False, True, ()),)),)),)),)),)),
-        ))
-    assert tree.depth == 3 and tree.cycles == [] and not tree.truncated
-    assert tree.longest == tuple(P + s for s in ("business-licence", "tax-number", "passport", "birth-registration"))
-    assert tree.procedures == [P + s for s in ("business-licence", "birth-registration", "notary-deed",
-                                               "statutes-filing", "tax-number", "passport")]
-    # institutions of every node come from the graph
-    assert graph.fact(P + "tax-number").institutions == {I + "tax-office"}
-
-
-def test_true_cost_and_time_exact(store):
-    graph = graph_for(store, [P + "business-licence"])
-    cost = an.true_cost(graph, an.prerequisite_tree(graph, P + "business-licence"))
-    assert cost.counted == [P + s for s in ("business-licence", "birth-registration", "tax-number", "passport",
-                                            "notary-deed")]
-    # 30,000 (the lower of two tariffs) + 0 (birth) + 235,000 (passport) BIF; 20 USD (notary): never converted
-    assert cost.totals == {"BIF": 265000.0, "USD": 20.0}
-    assert cost.missing_fee == [P + "tax-number"] and cost.cost_at_least
-    # 2 days (PT48H) + 30 (P1M) + 3 (P3D) + birth registration (no time)
-    assert cost.days == 35.0 and cost.time_at_least and cost.missing_time == [P + "birth-registration"]
-    assert cost.chain == [P + s for s in ("business-licence", "tax-number", "passport", "birth-registration")]
-    lower = an.Tariff(30000.0, "BIF", P + "business-licence#fee-2")
-    assert cost.several_tariffs == [(P + "business-licence", lower, 2)]
-    assert cost.alternatives == [an.Alternative(D + "company-statutes", P + "notary-deed", [P + "statutes-filing"])]
-    assert cost.uncatalogued == [D + "passport-photo"] and cost.cycle_only == []
-
-
-def test_true_cost_rows_for_a_known_chain_are_the_documented_querys(store):
-    rows = store.select("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
-    procedures = [r["p"] for r in an.plain(rows)]
-    assert len(procedures) > 3
-    for root in procedures:
-        tree = an.plain(store.select(an.with_roots(an.query_text(an.TREE_QUERY), [root])))
-        documented = an.plain(store.select(an.with_roots(an.query_text(an.COST_QUERY), [root])))
-        known = an.plain(store.select(an.with_chain(an.query_text(an.COST_QUERY), an.chain_of(tree, root))))
-        assert known == documented, root
-
-
-def test_a_chain_with_every_fact_is_exact_and_not_at_least(store):
-    graph = graph_for(store, [P + "passport"])
-    tree = an.prerequisite_tree(graph, P + "passport")
-    cost = an.true_cost(graph, tree)
-    assert shape(tree.root) == ("passport", 0, False, False, (
-        ("birth-certificate", (("birth-registration", 1, False, False, ()),)),))
-    assert cost.totals == {"BIF": 235000.0} and not cost.cost_at_least and cost.missing_fee == []
-    assert cost.days == 3.0 and cost.missing_time == [P + "birth-registration"]
-
-
-def test_a_cycle_is_detected_reported_and_counted_once(store):
-    graph = graph_for(store, [P + "residence-card"])
-    tree = an.prerequisite_tree(graph, P + "residence-card")
-    assert shape(tree.root) == ("residence-card", 0, False, False, (
-        ("work-permit", (("work-permit", 1, False, False, (
-            ("residence-card", (("residence-card", 2, True, False, ()),)),)),)),))
-    assert tree.cycles == [(P + "residence-card", P + "work-permit", P + "residence-card")]
-    assert tree.depth == 1 and tree.longest == (P + "residence-card", P + "work-permit")
-    cost = an.true_cost(graph, tree)
-    assert cost.counted == [P + "residence-card", P + "work-permit"]
-    assert cost.totals == {"USD": 50.0} and cost.missing_fee == [P + "residence-card"] and cost.cost_at_least
-    assert cost.days == 375.0 and not cost.time_at_least  # P10D + P1Y
-    assert cost.cycle_only == [D + "residence-card"]
-
-
-def test_tree_rows_flatten_every_document_and_issuer(store):
-    graph = graph_for(store, [P + "residence-card"])
-    tree = an.prerequisite_tree(graph, P + "residence-card")
-    an.true_cost(graph, tree)
-    rows = [(r["depth"], r["procedure"].removeprefix(P), r["document"].removeprefix(D), r["issuer"].removeprefix(P),
-             r["cycle"], r["counted"]) for r in an.tree_rows(tree)]
-    assert rows == [(1, "residence-card", "work-permit", "work-permit", False, True),
-                    (2, "work-permit", "residence-card", "residence-card", True, False)]
-
-
-def test_dependency_edges_and_weights(store):
-    edges = an.dependency_edges(an.plain(store.select(an.query_text(an.MAP_QUERY))))
-    found = [(e.issuer.removeprefix(I), e.requirer.removeprefix(I), e.weight, [p.removeprefix(P) for p in e.procedures])
-             for e in edges]
-    assert found == [
-        ("registry", "trade-ministry", 2, ["business-licence", "statutes-filing"]),
-        ("labour", "police", 1, ["residence-card"]),
-        ("notaries", "trade-ministry", 1, ["business-licence"]),
-        ("police", "labour", 1, ["work-permit"]),
-        ("police", "tax-office", 1, ["tax-number"]),
-        ("registry", "police", 1, ["passport"]),
-        ("tax-office", "trade-ministry", 1, ["business-licence"]),
-    ]
-    assert edges[0].documents == [D + "birth-certificate"]
-    top = an.dependency_edges(an.plain(store.select(an.with_level(an.query_text(an.MAP_QUERY), "top"))))
-    # police rolls up to registry, notaries to trade-ministry: their edges inside one top-level vanish
-    assert [(e.issuer.removeprefix(I), e.requirer.removeprefix(I), e.weight) for e in top] == [
-        ("registry", "trade-ministry", 2), ("labour", "registry", 1), ("registry", "labour", 1),
-        ("registry", "tax-office", 1), ("tax-office", "trade-ministry", 1)]
-    layout = an.map_layout(edges)
-    assert [b.iri.removeprefix(I) for b in layout.issuers] == ["registry", "police", "labour", "notaries", "tax-office"]
-    assert len(layout.curves) == len(edges) and layout.height == 24 * (2 + 5)
-
-
-def test_once_only_counts(store):
-    carried = an.once_only(an.plain(store.select(an.query_text(an.ONCE_ONLY_QUERY))))
-    assert [(c.document.removeprefix(D), len(c.procedures), [i.removeprefix(I) for i in c.issuers],
-             [i.removeprefix(I) for i in c.requirers]) for c in carried] == [
-        ("birth-certificate", 3, ["registry"], ["police", "trade-ministry"]),
-        ("company-statutes", 1, ["notaries"], ["trade-ministry"]),  # trade-ministry's own issuer left out
-        ("passport", 1, ["police"], ["tax-office"]),
-        ("residence-card", 1, ["police"], ["labour"]),
-        ("tax-certificate", 1, ["tax-office"], ["trade-ministry"]),
-        ("work-permit", 1, ["labour"], ["police"]),
-    ]
-
-
-def test_quality_percentages_and_warnings(chains, store):
-    report = json.loads((current_build(chains) / "quality.json").read_text())
-    assert report["violations"] == 0 and report["shapes"] == ["shapes/quality/warnings.ttl"]
-    assert report["counts"] == {"fee": 3, "legal_basis": 7, "office": 7, "time": 1, "title_rn": 6}
-    assert {(w["focus"].removeprefix(P), w["fact"]) for w in report["warnings"] if "tax-number" in w["focus"]} == {
-        ("tax-number", "fee")}
-    assert all(w["file"].endswith(f"procedure/{w['focus'].removeprefix(P)}.yaml") for w in report["warnings"])
-    rows = an.plain(store.select(an.with_since(an.query_text(an.COMPLETENESS_QUERY), an.year_before(TODAY))))
-    table = an.quality_table(rows, report["warnings"])
-    summary = {e.institution.removeprefix(I): ([round(e.percent(f)) for f in an.FACTS], e.score, e.warnings)
-               for e in table}
-    #                  fee time law office fr  en  rn checked
-    assert summary == {
-        "registry": ([100, 0, 0, 0, 100, 100, 0, 100], 50.0, 4),
-        "police": ([50, 100, 0, 0, 100, 100, 50, 100], 62.5, 6),
-        "tax-office": ([0, 100, 100, 100, 100, 100, 100, 100], 87.5, 1),
-        "trade-ministry": ([50, 100, 0, 0, 100, 100, 0, 50], 50.0, 7),
-        "notaries": ([100, 100, 0, 0, 100, 100, 0, 100], 62.5, 3),
-        "labour": ([100, 100, 0, 0, 100, 100, 0, 100], 62.5, 3),
-    }
-    assert [e.institution.removeprefix(I) for e in table] == [  # weakest first; ties: more procedures first
-        "trade-ministry", "registry", "police", "labour", "notaries", "tax-office"]
-    trade = next(e for e in table if e.institution == I + "trade-ministry")
-    assert trade.missing["fee"] == trade.missing["recently_checked"] == [P + "statutes-filing"]
-    by_fee = an.sort_quality(table, "fee", "desc")
-    assert [e.institution.removeprefix(I) for e in by_fee][:3] == ["labour", "notaries", "registry"]
-    # the documented aggregate query gives the same percentages as the page's sums
-    aggregate = an.plain(store.select(an.with_since(an.query_text(an.QUALITY_QUERY), an.year_before(TODAY))))
-    for row in aggregate:
-        entry = next(e for e in table if e.institution == row["institution"])
-        assert float(row["score"]) == pytest.approx(entry.score)
-        assert all(float(row[f]) == pytest.approx(entry.percent(f)) for f in an.FACTS)
-
-
-def test_checked_long_ago_counts_against_recency(store):
-    rows = an.plain(store.select(an.with_since(an.query_text(an.COMPLETENESS_QUERY), date(2026, 11, 27))))
-    assert {r["procedure"] for r in rows if r["recently_checked"] == "true"} == set()
-    rows = an.plain(store.select(an.with_since(an.query_text(an.COMPLETENESS_QUERY), date(2019, 1, 1))))
-    assert all(r["recently_checked"] == "true" for r in rows)
 
 
 # --- pages and CSV -----------------------------------------------------------------------------
@@ -509,9 +196,9 @@ def test_real_catalogue_pages_answer(real):
 
 def test_real_catalogue_quality_sums_match_the_documented_query(real):
     store = CurrentBuild(real).get().store
-    since = an.year_before(date.today())
-    table = an.quality_table(an.plain(store.select(an.with_since(an.query_text(an.COMPLETENESS_QUERY), since))))
-    aggregate = an.plain(store.select(an.with_since(an.query_text(an.QUALITY_QUERY), since)))
+    since = qa.year_before(date.today())
+    table = qa.quality_table(common.plain(store.select(qa.with_since(common.query_text(qa.COMPLETENESS_QUERY), since))))
+    aggregate = common.plain(store.select(qa.with_since(common.query_text(qa.QUALITY_QUERY), since)))
     assert len(aggregate) == len(table)
     scores = {e.institution: e.score for e in table}
     assert all(float(r["score"]) == pytest.approx(scores[r["institution"]]) for r in aggregate)
@@ -535,21 +222,21 @@ def published(request, tmp_path_factory):
 
 def _computed(store) -> dict:
     """Everything the workbench computes from one store, in comparable form."""
-    since = an.year_before(TODAY)
+    since = qa.year_before(TODAY)
     results = {}
     for root in ("business-licence", "residence-card", "tax-number"):
         graph = graph_for(store, [P + root])
-        tree = an.prerequisite_tree(graph, P + root)
-        cost = an.true_cost(graph, tree)
+        tree = pq.prerequisite_tree(graph, P + root)
+        cost = tc.true_cost(graph, tree)
         results[root] = (shape(tree.root), tree.cycles, tree.longest, cost.counted, cost.totals, cost.days,
                          cost.missing_fee, cost.missing_time, cost.alternatives, cost.several_tariffs)
     for level in ("institution", "top"):
-        results[level] = [(e.issuer, e.requirer, e.procedures, e.documents) for e in an.dependency_edges(
-            an.plain(store.select(an.with_level(an.query_text(an.MAP_QUERY), level))))]
-    results["once-only"] = an.once_only(an.plain(store.select(an.query_text(an.ONCE_ONLY_QUERY))))
-    table = an.quality_table(an.plain(store.select(an.with_since(an.query_text(an.COMPLETENESS_QUERY), since))))
+        results[level] = [(e.issuer, e.requirer, e.procedures, e.documents) for e in dm.dependency_edges(
+            common.plain(store.select(dm.with_level(common.query_text(dm.MAP_QUERY), level))))]
+    results["once-only"] = oo.once_only(common.plain(store.select(common.query_text(oo.ONCE_ONLY_QUERY))))
+    table = qa.quality_table(common.plain(store.select(qa.with_since(common.query_text(qa.COMPLETENESS_QUERY), since))))
     results["quality"] = [(e.institution, e.procedures, e.missing) for e in table]
-    aggregate = an.plain(store.select(an.with_since(an.query_text(an.QUALITY_QUERY), since)))
+    aggregate = common.plain(store.select(qa.with_since(common.query_text(qa.QUALITY_QUERY), since)))
     results["aggregate"] = sorted((r["institution"], round(float(r["score"]), 6)) for r in aggregate)
     return results
 

@@ -1,5 +1,5 @@
 """The analyst workbench's figures on the real catalogue (issue 7): builds data/ into a temporary
-var/, then runs the same documented queries and functions as the /analysis pages.
+var/, then runs the same documented queries and functions (browser_ui/analysis/) as the /analysis pages.
 
     .venv/bin/python tools/workbench_figures.py
 """
@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser_ui import analysis as an  # noqa: E402
+from browser_ui.analysis import common, dependency_map as dm, once_only as oo  # noqa: E402
+from browser_ui.analysis import prerequisites as pq, quality as qa, true_cost as tc  # noqa: E402
 from browser_ui.labels import fetch_labels  # noqa: E402
 from isoko.config import Config  # noqa: E402
 from loaders.build import build, current_build  # noqa: E402
@@ -23,21 +24,18 @@ atexit.register(shutil.rmtree, folder, True)
 config = Config.from_env(var_dir=Path(folder) / "var")
 build(config)
 store = CurrentBuild(config).get().store
-q = lambda text: an.plain(store.select(text))
-procedures = [r["p"] for r in q("SELECT ?p WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")]
-graph = an.graph_from_rows(q(an.with_roots(an.query_text(an.TREE_QUERY), procedures)),
-                           q(an.with_roots(an.query_text(an.COST_QUERY), procedures)))
+procedures = common.procedures(store)
+graph = tc.catalogue_graph(store, procedures)
 results = []
 for p in procedures:
-    tree = an.prerequisite_tree(graph, p)
-    results.append((p, tree, an.true_cost(graph, tree)))
+    tree = pq.prerequisite_tree(graph, p)
+    results.append((p, tree, tc.true_cost(graph, tree)))
 iris = {i for p, t, c in results for i in (*t.procedures, *c.counted)} | set(graph.issuers)
-carried = an.once_only(q(an.query_text(an.ONCE_ONLY_QUERY)))
+carried = oo.carried_documents(store)
 report = read_quality(current_build(config))
-table = an.quality_table(q(an.with_since(an.query_text(an.COMPLETENESS_QUERY), an.year_before(date.today()))),
-                         report["warnings"])
-edges = an.dependency_edges(q(an.query_text(an.MAP_QUERY)))
-top = an.dependency_edges(q(an.with_level(an.query_text(an.MAP_QUERY), "top")))
+table = qa.quality_table(qa.completeness_rows(store, date.today()), report["warnings"])
+edges = dm.dependency_map(store)
+top = dm.dependency_map(store, "top")
 iris |= {e.institution for e in table} | {c.document for c in carried} | {i for c in carried for i in c.issuers + c.requirers}
 iris |= {i for e in edges + top for i in (e.issuer, e.requirer)}
 L = fetch_labels(store, iris, "en", config.languages)
@@ -66,7 +64,7 @@ print(f"== Dependency map: {len(edges)} edges between institutions, {len(top)} b
 for e in edges[:3]: print(f"  {n(e.issuer)} -> {n(e.requirer)}: {e.weight}")
 for e in top[:3]: print(f"  (top) {n(e.issuer)} -> {n(e.requirer)}: {e.weight}")
 print(f"== Data quality: {len(table)} institutions; warnings {report['counts']} (total {len(report['warnings'])})")
-for f in an.FACTS:
+for f in qa.FACTS:
     missing = sum(len(e.missing[f]) for e in table); count = sum(len(e.procedures) for e in table)
     print(f"  {f}: {100 * (count - missing) / count:.0f}% of (procedure, institution) pairs")
 print("  weakest (lowest share of the 8 facts; ties: more procedures first):")
