@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
 import sqlite3
 import time
@@ -31,6 +30,7 @@ from markupsafe import Markup
 
 from isoko.config import LANGUAGES, Config
 from loaders.search_index import FILE_NAME
+from sparql_endpoint.current import build_file
 
 from .language import pick
 
@@ -250,9 +250,5 @@ def _entities(connection: sqlite3.Connection, iris: list[str]) -> dict[str, tupl
 
 
 def index_path(config: Config, build_id: str) -> str:
-    """The search index of the served build: in the folder var/current points at, or (when the
-    store is remote and var/current is elsewhere) in the local copy of that build, if any."""
-    folder = os.path.realpath(config.current_link)
-    if os.path.basename(folder) != build_id:
-        folder = os.path.join(config.builds_dir, build_id)
-    return os.path.join(folder, FILE_NAME)
+    """The search index of the served build (see sparql_endpoint.current.build_file)."""
+    return build_file(config, build_id, FILE_NAME)

@@ -13,6 +13,7 @@ from browser_ui.views import blueprint as ui_blueprint
 from browser_ui.workbench import blueprint as workbench_blueprint
 from sparql_endpoint.current import CurrentBuild, NoBuild
 from sparql_endpoint.dataset import blueprint as dataset_blueprint
+from sparql_endpoint.ldes import blueprint as ldes_blueprint
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
 from sparql_endpoint.store import StoreUnavailable
 
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(workbench_blueprint)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)
+    app.register_blueprint(ldes_blueprint)
     rate_limits.install(app, config, [sparql_blueprint])
 
     @app.errorhandler(NoBuild)

@@ -20,7 +20,7 @@ from sparql_endpoint.store import QueryError, StoreUnavailable
 
 from .config import Config
 
-STAGES = ("parse", "validate", "load", "index")
+STAGES = ("parse", "validate", "history", "load", "index")
 log = logging.getLogger("isoko")
 
 

@@ -11,7 +11,7 @@ from gunicorn.app.base import BaseApplication
 
 from .app import create_app
 from .config import Config
-from sparql_endpoint.admission import LIGHT_SECONDS
+from sparql_endpoint.admission import LIGHT_SECONDS, LIGHT_WAIT_SECONDS
 from sparql_endpoint.executor import GRACE_SECONDS
 
 from .watchdog import Watchdog
@@ -33,8 +33,10 @@ class _Server(BaseApplication):
         app = create_app(config)
         graceful = self._options["graceful_timeout"]
         # outermost: it sees every request from the server's first byte to its last
-        # after the engine's own limits: a query's light-lane try, its timeout and the kill's grace
-        limit = LIGHT_SECONDS + self._config.query_timeout + GRACE_SECONDS + self._config.watchdog_grace
+        # after the engine's own limits: a query's wait for the light lane and try in it, its
+        # timeout and the kill's grace
+        limit = (LIGHT_WAIT_SECONDS + LIGHT_SECONDS + self._config.query_timeout + GRACE_SECONDS
+                 + self._config.watchdog_grace)
         app.wsgi_app = Watchdog(app.wsgi_app, limit,
                                 on_stuck=lambda message: _replace_this_worker(graceful))
         return app

@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 
 from isoko.config import Config
+from sparql_endpoint.history import FILE_NAME as HISTORY_FILE
 from sparql_endpoint.store import OxigraphStore
 
 from .catalogue import Catalogue, read_catalogue
@@ -32,6 +33,7 @@ from .dumps import write_dumps
 from .problems import Problem, ProblemsFound
 from .quality import FILE_NAME as QUALITY_FILE, write_quality
 from .search_index import FILE_NAME as SEARCH_FILE, write_search_index
+from .versions import record as record_versions, version_quads
 from .validation import union_graph, validate  # noqa: F401 (union_graph: for callers of the old API)
 
 KEEP_BUILDS = 3
@@ -55,6 +57,8 @@ class BuildInfo:
     # "load" is only the wait for it after the index stage.
     seconds: dict[str, float] = field(default_factory=dict)
     search_rows: int = 0
+    # entities created, changed and removed by this build, and versions in the whole history
+    history: dict[str, int] = field(default_factory=dict)
 
 
 def _noop(stage: str, detail: str) -> None:
@@ -106,18 +110,25 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
 
         tmp = config.builds_dir / f".tmp-{build_id}"
         loader = None
+        created = datetime.now(timezone.utc)
         try:
-            progress("load", f"into {tmp.name}, while the index stage runs")
             tmp.mkdir()
             n_quads = _n_quads(memory)
-            loader = _StoreLoader(tmp / "store", n_quads)
+            progress("history", "versions of the entities that changed since the served build")
+            served = current_build(config)
+            history = record_versions(config, served / HISTORY_FILE if served else None, tmp / HISTORY_FILE,
+                                      n_quads, build_id, created.isoformat(timespec="milliseconds")[:23] + "Z")
+            seconds["history"] = _lap(started, seconds)
+            progress("load", f"into {tmp.name}, while the index stage runs")
+            loader = _StoreLoader(tmp / "store", n_quads + version_quads(config, tmp / HISTORY_FILE))
             progress("index", "dumps, search index, quality report and build manifest")
-            info, description = _write_outputs(config, build_id, memory, tmp, catalogue, n_quads)
+            info, description = _write_outputs(config, build_id, memory, tmp, catalogue, n_quads, created)
             seconds["index"] = _lap(started, seconds)
             del n_quads
             loader.finish(description)
             seconds["load"] = _lap(started, seconds)
             info.seconds = seconds
+            info.history = asdict(history)
             (tmp / "build.json").write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
             final = config.builds_dir / build_id
             os.rename(tmp, final)
@@ -173,10 +184,9 @@ class _StoreLoader:
 
 
 def _write_outputs(config: Config, build_id: str, store: OxigraphStore, folder: Path,
-                   catalogue: Catalogue, n_quads: bytes) -> tuple[BuildInfo, list[ox.Quad]]:
+                   catalogue: Catalogue, n_quads: bytes, created: datetime) -> tuple[BuildInfo, list[ox.Quad]]:
     """From the validated in-memory store: the dumps of the data graphs, the search index and the
     quality report, then the DCAT/VoID description (which lists the dumps) for graph metadata."""
-    created = datetime.now(timezone.utc)
     stats = statistics(store)
     graphs = dict(stats["graphs"])
     dumps = write_dumps(store, folder / "dumps", config.base_iri, n_quads)

@@ -31,7 +31,10 @@ CLIENT_BUCKETS = 4096
 RETRY_AFTER_SECONDS = 2
 LIGHT_SECONDS = 1.0
 LIGHT_SLOTS = 2
-LIGHT_WAIT_SECONDS = 0.5
+# Longer than LIGHT_SECONDS: a light slot's holder is done (or moved to the heavy lane) within
+# LIGHT_SECONDS, so a lookup waiting this long finds a light slot unless many wait at once (the
+# attack run at 0.5 s sent one lookup to the full heavy lane: a 503).
+LIGHT_WAIT_SECONDS = 1.5
 HEAVY_FOR_SECONDS = 60.0
 MAX_HEAVY_CLIENTS = 10_000  # remembered per process; the oldest are forgotten first
 

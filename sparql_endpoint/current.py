@@ -21,6 +21,15 @@ from .store import OxigraphStore, Store
 REMOTE_INFO_SECONDS = 2.0
 
 
+def build_file(config: Config, build_id: str, name: str) -> str:
+    """A file of the served build: in the folder var/current points at, or (when the store is
+    remote and var/current is elsewhere) in the local copy of that build, if any."""
+    folder = os.path.realpath(config.current_link)
+    if os.path.basename(folder) != build_id:
+        folder = os.path.join(config.builds_dir, build_id)
+    return os.path.join(folder, name)
+
+
 class NoBuild(RuntimeError):
     """No catalogue has been built yet (or var/current points nowhere)."""
 

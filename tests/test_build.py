@@ -35,7 +35,7 @@ def test_one_named_graph_per_institution_plus_directory_reference_ontology(built
     graphs = set(CurrentBuild(built).get().store.graphs())
     base = "https://data.isoko.bi/graph/"
     assert graphs == {base + "institution/registry", base + "institution/police", base + "directory",
-                      base + "reference", base + "ontology", base + "metadata"}
+                      base + "reference", base + "ontology", base + "metadata", base + "versions"}
     store = CurrentBuild(built).get().store
     assert store.ask(f"ASK {{ GRAPH <{base}institution/police> "
                      "{ <https://data.isoko.bi/id/procedure/passport> ?p ?o } }")
@@ -156,17 +156,17 @@ def test_failure_during_the_index_stage_leaves_nothing_behind(built, monkeypatch
 
 def test_store_holds_the_dumped_graphs_and_the_description(built):
     """The store (bulk-loaded from the in-memory store's N-Quads in a thread) equals the N-Quads
-    dump plus graph metadata, and statistics computed on the in-memory store describe it."""
+    dump plus graphs metadata and versions, and statistics computed on the in-memory store describe it."""
     import gzip
 
     import pyoxigraph as ox
 
     folder = current_build(built)
     info = json.loads((folder / "build.json").read_text())
-    assert list(info["seconds"]) == ["parse", "validate", "index", "load"]
+    assert list(info["seconds"]) == ["parse", "validate", "history", "index", "load"]
     store = ox.Store.read_only(str(folder / "store"))
-    metadata = ox.NamedNode("https://data.isoko.bi/graph/metadata")
-    data = {q for q in store if q.graph_name != metadata}
+    extra = {ox.NamedNode("https://data.isoko.bi/graph/metadata"), ox.NamedNode("https://data.isoko.bi/graph/versions")}
+    data = {q for q in store if q.graph_name not in extra}
     dumped = set(ox.parse(gzip.open(folder / "dumps" / "catalogue.nq.gz").read(), format=ox.RdfFormat.N_QUADS))
     assert data == dumped and len(data) == info["triples"]
     described = set(ox.parse((folder / "description.nq").read_bytes(), format=ox.RdfFormat.N_QUADS))
