@@ -170,4 +170,4 @@ def test_store_holds_the_dumped_graphs_and_the_description(built):
     dumped = set(ox.parse(gzip.open(folder / "dumps" / "catalogue.nq.gz").read(), format=ox.RdfFormat.N_QUADS))
     assert data == dumped and len(data) == info["triples"]
     described = set(ox.parse((folder / "description.nq").read_bytes(), format=ox.RdfFormat.N_QUADS))
-    assert len(described) == sum(1 for q in store if q.graph_name == metadata) > 100
+    assert len(described) == sum(1 for q in store if q.graph_name == ox.NamedNode("https://data.isoko.bi/graph/metadata")) > 100
