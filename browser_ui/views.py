@@ -12,6 +12,7 @@ from loaders.kinds import KINDS, SLUG
 from sparql_endpoint.negotiation import choose
 from sparql_endpoint.engine import served
 
+from .history_views import last_changed
 from .labels import Label, fetch_labels, local_name, sort_key
 from .pages import (concept_page, institution_page, institutions_index, procedure_counts, resources_of_type,
                     scheme_members)
@@ -165,6 +166,7 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
     if media_type != "text/html":
         return _rdf(build.store, iri, media_type)
     alternates = {name: url_for("ui.entity", kind=kind, slug=slug, ext=name) for name in RDF_TYPES}
+    changed = last_changed(iri)
     if kind in PAGES and request.args.get("view") != "data":
         language = preferred_language()
         page = PAGES[kind](build.store, iri, language, _config().languages, local_href)
@@ -172,7 +174,7 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
             if kind == "procedure":
                 also_on_hit(count_view, _config().var_dir / "views.sqlite", iri)
             return _page(TEMPLATES.get(kind, f"{kind}.html"), page=page, iri=iri, slug=slug, alternates=alternates,
-                         schema_org=schema_org(kind, page, iri, request.base_url))
+                         schema_org=schema_org(kind, page, iri, request.base_url), changed=changed)
     rows = _rows(build.store, iri)
     if not rows:
         abort(404)
@@ -184,7 +186,7 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
     for value in incoming:
         _label_value(value, labels)
     return _page("entity.html", iri=iri, title=labels.get(iri), kind=kind, rows=rows,
-                 incoming=incoming, alternates=alternates)
+                 incoming=incoming, alternates=alternates, changed=changed)
 
 
 @blueprint.route("/id/procedure/<slug>/checklist")

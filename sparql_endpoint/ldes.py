@@ -39,6 +39,7 @@ MUTABLE = "public, max-age=60"
 LDES, TREE, SH = "https://w3id.org/ldes#", "https://w3id.org/tree#", "http://www.w3.org/ns/shacl#"
 AS, PROV = "https://www.w3.org/ns/activitystreams#", "http://www.w3.org/ns/prov#"
 RDF, DCT, XSD = PREFIXES["rdf"], PREFIXES["dct"], PREFIXES["xsd"]
+OUTPUT_PREFIXES = {**PREFIXES, "ldes": LDES, "tree": TREE, "sh": SH, "as": AS, "prov": PROV}
 VERSION_TYPES = {"created": AS + "Create", "changed": AS + "Update", "removed": AS + "Delete"}
 
 
@@ -138,16 +139,19 @@ def member_quads(version: Version) -> list[ox.Quad]:
     return quads
 
 
+def serialize(quads: list[ox.Quad], media_type: str) -> bytes:
+    """`quads` in one of FORMATS; Turtle has no named graphs: the triples of every graph."""
+    fmt = FORMATS[media_type]
+    if fmt == ox.RdfFormat.TURTLE:
+        quads = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    return ox.serialize(quads, format=fmt, prefixes=OUTPUT_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
+
+
 def _respond(quads: list[ox.Quad], cache_control: str, tag: str) -> Response:
     media_type = choose(list(FORMATS), request.accept_mimetypes, request.args.get("format"))
     if media_type is None:
         return Response("Available: " + ", ".join(FORMATS) + "\n", status=406, mimetype="text/plain")
-    fmt = FORMATS[media_type]
-    if fmt == ox.RdfFormat.TURTLE:  # Turtle has no named graphs: the triples of every graph
-        quads = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-    body = ox.serialize(quads, format=fmt, prefixes=prefixes)
-    response = Response(body, mimetype=media_type)
+    response = Response(serialize(quads, media_type), mimetype=media_type)
     response.headers["Cache-Control"] = cache_control
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
