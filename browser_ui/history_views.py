@@ -29,7 +29,8 @@ class Entry:
     changes: list[str]
 
 
-def history_of(iri: str) -> History | None:
+def history_or_none() -> History | None:
+    """The served build's history, None when it has none."""
     config = current_app.config["ISOKO"]
     try:
         return History(build_file(config, served().id, FILE_NAME))
@@ -39,7 +40,7 @@ def history_of(iri: str) -> History | None:
 
 def last_changed(iri: str) -> dict | None:
     """{date, href} of the entity's latest version, for the footer of its page."""
-    history = history_of(iri)
+    history = history_or_none()
     versions = history.versions_of(iri) if history else []
     if not versions:
         return None
@@ -70,7 +71,7 @@ def _entity(kind: str, slug: str) -> str:
 @blueprint.route("/id/<kind>/<slug>/history")
 def entity_history(kind: str, slug: str) -> Response:
     iri = _entity(kind, slug)
-    history = history_of(iri)
+    history = history_or_none()
     if history is None:
         abort(404, "this build has no change history")
     versions = history.versions_of(iri)
@@ -95,7 +96,7 @@ def entity_history(kind: str, slug: str) -> Response:
 def version(kind: str, slug: str, build_id: str) -> Response:
     """One version as RDF (the change stream's member), or its place in the history page."""
     iri = _entity(kind, slug)
-    history = history_of(iri)
+    history = history_or_none()
     found = history.version(iri, build_id) if history else None
     if found is None:
         abort(404, f"no version {build_id} of {iri}: see {url_for('history.entity_history', kind=kind, slug=slug)}")

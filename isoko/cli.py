@@ -155,6 +155,12 @@ from loaders.spreadsheet import export_command, import_command  # noqa: E402
 main.add_command(import_command, "import")
 main.add_command(export_command, "export")
 
+# The change history of builds (issue 15): `isoko diff`, `isoko history`.
+from .history_cli import diff, history  # noqa: E402
+
+main.add_command(diff)
+main.add_command(history)
+
 
 def _table(result) -> str:
     if result.form == "boolean":

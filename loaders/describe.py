@@ -85,6 +85,19 @@ def description(config: Config, stats: dict, dumps: list[Dump], created: datetim
   dct:title "Point d'accès SPARQL d'Isôko"@fr, "Isôko SPARQL endpoint"@en ;
   dcat:endpointURL <{base}sparql> ; dcat:endpointDescription <{base}sparql> ;
   dct:conformsTo <https://www.w3.org/TR/sparql11-protocol/> ; dcat:servesDataset {dataset} ."""]
+    lines.append(f"""{dataset} dcat:distribution <{base}feed/ldes>, <{base}feed.atom> .
+<{base}feed/ldes> a dcat:Distribution ;
+  dct:title "Flux des modifications (Linked Data Event Stream)"@fr, "Change stream (Linked Data Event Stream)"@en ;
+  dct:description "Chaque version de chaque entité du catalogue depuis la première publication, par pages immuables, pour répliquer le catalogue et rester à jour."@fr,
+    "Every version of every entity of the catalogue since the first build, in immutable pages, to replicate the catalogue and keep in sync."@en ;
+  dcat:accessURL <{base}feed/ldes> ; dct:conformsTo <https://w3id.org/ldes/specification> ;
+  dcat:mediaType <https://www.iana.org/assignments/media-types/application/ld+json> ;
+  dct:license <https://creativecommons.org/licenses/by/4.0/> .
+<{base}feed.atom> a dcat:Distribution ;
+  dct:title "Fil Atom des modifications"@fr, "Atom feed of changes"@en ;
+  dcat:accessURL <{base}feed.atom> ; dct:conformsTo <https://www.rfc-editor.org/rfc/rfc4287> ;
+  dcat:mediaType <https://www.iana.org/assignments/media-types/application/atom+xml> ;
+  dct:license <https://creativecommons.org/licenses/by/4.0/> .""")
     for dump in dumps:
         what = f"the named graph {dump.graph}" if dump.graph else "all named graphs"
         lines.append(f"""{dataset} dcat:distribution <{base}dumps/{dump.file}> .
