@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 AXE := tools/axe/node_modules/axe-core/axe.min.js
+LDES_CLIENT := tools/ldes-client/node_modules/.bin/ldes-client
 FUSEKI_PORT ?= 3030
 # Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
 FUSEKI := deploy/fuseki/target/lib/.resolved
@@ -40,6 +41,11 @@ $(AXE): tools/axe/package.json tools/axe/package-lock.json
 	cd tools/axe && npm ci --no-audit --no-fund
 	touch $(AXE)
 
+# The reference LDES client (npm ldes-client), for the change-stream replication test.
+$(LDES_CLIENT): tools/ldes-client/package.json tools/ldes-client/package-lock.json
+	cd tools/ldes-client && npm ci --no-audit --no-fund
+	touch $(LDES_CLIENT)
+
 $(FUSEKI): deploy/fuseki/pom.xml
 	deploy/fuseki/run --fetch
 
@@ -50,7 +56,7 @@ fuseki: $(FUSEKI)
 	deploy/fuseki/run --port $(FUSEKI_PORT) --loc var/fuseki/isoko
 
 # The tests also run Fuseki and `oxigraph serve` (a main dependency: it serves /sparql) as real servers.
-test: setup browser-deps $(FUSEKI)
+test: setup browser-deps $(LDES_CLIENT) $(FUSEKI)
 	test -x $(BIN)/oxigraph || $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

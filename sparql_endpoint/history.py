@@ -126,6 +126,13 @@ class History:
                              "WHERE v.page = ? ORDER BY v.seq LIMIT 1", (page,)).fetchone()
         return row[0] if row else None
 
+    def first_times(self) -> list[str]:
+        """The time of each page's first version, by page."""
+        with closing(self._connect()) as db:
+            return [created for _, created in db.execute(
+                "SELECT v.page, MIN(b.created) FROM versions v JOIN builds b ON b.seq = v.build "
+                "GROUP BY v.page ORDER BY v.page")]
+
     def owning_predicates(self) -> list[str]:
         """The predicates that link an entity to its own `#` nodes."""
         with closing(self._connect()) as db:

@@ -1,7 +1,7 @@
 """The change stream: a Linked Data Event Stream (https://w3id.org/ldes) of the entities' versions.
 
 `/feed/ldes` is the root: the `ldes:EventStream` (its version and timestamp paths, its shape) and
-its view, whose relation leads to page 0; `/feed/ldes/{n}` is a page of members (see
+its view, with a relation to each page; `/feed/ldes/{n}` is a page of members (see
 loaders/versions.py for how versions are placed on pages), with a `tree:GreaterThanOrEqualToRelation`
 on `prov:generatedAtTime` to the next page. Every page but the last can no longer change and is
 served as immutable for a year; the root and the last page for a minute.
@@ -81,8 +81,11 @@ def root() -> Response:
              ox.Quad(stream, N(TREE + "view"), view),
              ox.Quad(view, N(RDF + "type"), N(TREE + "Node"))]
     quads += _shape(shape, history.owning_predicates())
-    if history.page_count():
-        quads += _relation(view, 0, history.first_time(0))
+    # A relation to every page, not only the first: a client resuming from saved state skips the
+    # immutable pages it has read and does not follow their relations, so it must find the
+    # pages added since (and the formerly last page) from here.
+    for number, first_time in enumerate(history.first_times()):
+        quads += _relation(view, number, first_time)
     return _respond(quads, MUTABLE, f"root-{served().id}")
 
 
