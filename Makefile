@@ -11,7 +11,7 @@ FUSEKI_PORT ?= 3030
 # Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
 FUSEKI := deploy/fuseki/target/lib/.resolved
 
-.PHONY: setup build serve test clean browser-deps fuseki bench bench-attack
+.PHONY: setup build serve test clean browser-deps fuseki bench bench-attack bench-history
 
 # UI translations: the .po catalogues are the source, the compiled .mo files are not kept in git.
 MO := $(patsubst %.po,%.mo,$(wildcard browser_ui/translations/*/LC_MESSAGES/messages.po))
@@ -67,10 +67,16 @@ bench: setup $(FUSEKI)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/attack.py
+	$(BIN)/python benchmarks/history.py
 
 # The endpoint under attack alone (benchmarks/attack.py): 16 heavy + 16 browsing clients for 60 s.
 bench-attack: setup
 	$(BIN)/python benchmarks/attack.py
+
+# What the change history costs (benchmarks/history.py): builds with and without versioning, feed pages.
+bench-history: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/history.py
 
 clean:
 	rm -rf var .pytest_cache

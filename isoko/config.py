@@ -33,6 +33,9 @@ class Config:
     rate_storage: str = "memory://"  # Flask-Limiter storage; redis://... shares counts between processes
     proxies: int = 0  # trusted reverse proxies in front (X-Forwarded-For hops to believe)
     watchdog_grace: float = 3.0  # a request without progress for timeout + the engine's grace + this is cut
+    # builds record the entities' versions (loaders/versions.py); ISOKO_HISTORY=0 for a build
+    # without them (its feeds and history pages answer 404), e.g. to measure what they cost
+    history: bool = True
 
     @classmethod
     def from_env(cls, **overrides) -> "Config":
@@ -53,6 +56,7 @@ class Config:
             "rate_storage": env.get("ISOKO_RATE_STORAGE", "memory://"),
             "proxies": int(env.get("ISOKO_PROXIES", 0)),
             "watchdog_grace": float(env.get("ISOKO_WATCHDOG_GRACE", 3.0)),
+            "history": env.get("ISOKO_HISTORY", "1").lower() not in ("0", "off", "false", "no"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):

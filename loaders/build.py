@@ -33,7 +33,7 @@ from .dumps import write_dumps
 from .problems import Problem, ProblemsFound
 from .quality import FILE_NAME as QUALITY_FILE, write_quality
 from .search_index import FILE_NAME as SEARCH_FILE, write_search_index
-from .versions import record as record_versions, version_quads
+from .versions import Recorded, record as record_versions, version_quads
 from .validation import union_graph, validate  # noqa: F401 (union_graph: for callers of the old API)
 
 KEEP_BUILDS = 3
@@ -115,12 +115,10 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
             tmp.mkdir()
             n_quads = _n_quads(memory)
             progress("history", "versions of the entities that changed since the served build")
-            served = current_build(config)
-            history = record_versions(config, served / HISTORY_FILE if served else None, tmp / HISTORY_FILE,
-                                      n_quads, build_id, created.isoformat(timespec="milliseconds")[:23] + "Z")
+            history, versions = _record_history(config, tmp, n_quads, build_id, created)
             seconds["history"] = _lap(started, seconds)
             progress("load", f"into {tmp.name}, while the index stage runs")
-            loader = _StoreLoader(tmp / "store", n_quads + version_quads(config, tmp / HISTORY_FILE))
+            loader = _StoreLoader(tmp / "store", n_quads + versions)
             progress("index", "dumps, search index, quality report and build manifest")
             info, description = _write_outputs(config, build_id, memory, tmp, catalogue, n_quads, created)
             seconds["index"] = _lap(started, seconds)
@@ -128,7 +126,7 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
             loader.finish(description)
             seconds["load"] = _lap(started, seconds)
             info.seconds = seconds
-            info.history = asdict(history)
+            info.history = asdict(history) if history else {}
             (tmp / "build.json").write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
             final = config.builds_dir / build_id
             os.rename(tmp, final)
@@ -140,6 +138,18 @@ def build(config: Config, progress: Progress = _noop) -> BuildInfo:
         _switch(config, final)
         _prune(config)
         return info
+
+
+def _record_history(config: Config, folder: Path, n_quads: bytes, build_id: str,
+                    created: datetime) -> tuple[Recorded | None, bytes]:
+    """The served build's history plus this build's versions into `folder`, and the versions
+    graph's N-Quads for the store (nothing when config.history is off)."""
+    if not config.history:
+        return None, b""
+    served = current_build(config)
+    recorded = record_versions(config, served / HISTORY_FILE if served else None, folder / HISTORY_FILE,
+                               n_quads, build_id, created.isoformat(timespec="milliseconds")[:23] + "Z")
+    return recorded, version_quads(config, folder / HISTORY_FILE)
 
 
 def _lap(started: float, previous: dict[str, float] | None = None) -> float:

@@ -173,7 +173,7 @@ def test_atom_feeds(changed):
     summaries = {e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}summary") for e in feed.iter(f"{ATOM}entry")}
     assert "fee: 235,000 BIF → 250,000 BIF" in summaries["Changed: Get a passport"]
     french = ET.fromstring(client.get("/feed.atom?lang=fr").data)
-    assert "Changed: Obtenir un passeport" in [e.findtext(f"{ATOM}title") for e in french.iter(f"{ATOM}entry")]
+    assert "Modifié : Obtenir un passeport" in [e.findtext(f"{ATOM}title") for e in french.iter(f"{ATOM}entry")]
     police = ET.fromstring(client.get("/feed/institution/police.atom?lang=en").data)
     police_titles = {e.findtext(f"{ATOM}title") for e in police.iter(f"{ATOM}entry")}
     assert "Changed: Get a passport" in police_titles and "Added: Register a birth" not in police_titles
