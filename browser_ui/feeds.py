@@ -2,11 +2,13 @@
 
 `/feed.atom` (everything), `/feed/institution/{slug}.atom` (what the institution is competent for,
 and the institution itself), `/feed/theme/{slug}.atom` (procedures of a theme): one entry per
-changed entity per build, newest first, titled and summarised in the reader's language (`?lang=`,
+changed entity per build, newest first (`?since=2026-01-01`: only from then on), titled and summarised in the reader's language (`?lang=`,
 the cookie or Accept-Language), linking to the entity's page and history.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from feedgen.feed import FeedGenerator
@@ -65,8 +67,9 @@ def _title(description: bytes, iri: str) -> str | None:
 
 def _feed(title: str, where: dict, must_exist: str | None = None) -> Response:
     history, language = served_history(), preferred_language()
-    if must_exist and not history.versions_of(must_exist):
+    if must_exist and history.last_change(must_exist) is None:
         abort(404, f"{must_exist} is not in the catalogue's history")
+    since = _since(request.args.get("since"))
     feed = FeedGenerator()
     feed.id(request.base_url)
     feed.title(title)
@@ -74,7 +77,7 @@ def _feed(title: str, where: dict, must_exist: str | None = None) -> Response:
     feed.link(href=request.url, rel="self")
     feed.link(href=request.url_root, rel="alternate")
     feed.updated(served().info.get("created") or "1970-01-01T00:00:00Z")
-    for version in history.latest(ENTRIES, **where)[::-1]:  # feedgen puts the last added first
+    for version in history.latest(ENTRIES, since=since, **where)[::-1]:  # feedgen puts the last added first
         _entry(feed, history, version, language)
     response = Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -82,6 +85,19 @@ def _feed(title: str, where: dict, must_exist: str | None = None) -> Response:
     response.vary.add("Cookie")
     response.set_etag(f"{served().id}-{language}-{request.full_path}")
     return response.make_conditional(request)
+
+
+def _since(text: str | None) -> str | None:
+    """`?since=2026-01-01` (or a date and time, with a zone or UTC): only changes from then on."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        abort(400, f"since={text!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM:SSZ)")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def _entry(feed: FeedGenerator, history: History, version: Version, language: str) -> None:

@@ -41,11 +41,11 @@ def history_or_none() -> History | None:
 def last_changed(iri: str) -> dict | None:
     """{date, href} of the entity's latest version, for the footer of its page."""
     history = history_or_none()
-    versions = history.versions_of(iri) if history else []
-    if not versions:
+    changed = history.last_change(iri) if history else None
+    if changed is None:
         return None
     kind, slug = iri[len(current_app.config["ISOKO"].id_base):].split("/", 1)
-    return {"date": versions[-1].created[:10], "href": url_for("history.entity_history", kind=kind, slug=slug)}
+    return {"date": changed[:10], "href": url_for("history.entity_history", kind=kind, slug=slug)}
 
 
 def entries(history: History, versions: list[Version], language: str) -> list[Entry]:

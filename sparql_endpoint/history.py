@@ -104,6 +104,13 @@ class History:
         """Every version of `entity`, oldest first."""
         return self._versions("v.entity = ?", (entity,))
 
+    def last_change(self, entity: str) -> str | None:
+        """When `entity` last changed (its latest version's build time), None if it has no version."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT b.created FROM versions v JOIN builds b ON b.seq = v.build "
+                             "WHERE v.entity = ? ORDER BY v.seq DESC LIMIT 1", (entity,)).fetchone()
+        return row[0] if row else None
+
     def version(self, entity: str, build_id: str) -> Version | None:
         found = self._versions("v.entity = ? AND b.id = ?", (entity, build_id))
         return found[0] if found else None
@@ -145,10 +152,13 @@ class History:
             return db.execute("SELECT seq, id, created FROM builds ORDER BY seq").fetchall()
 
     def latest(self, limit: int, graph: str | None = None, theme: str | None = None,
-               entity: str | None = None) -> list[Version]:
+               entity: str | None = None, since: str | None = None) -> list[Version]:
         """The most recent versions, newest first; only those in `graph` (or of the entity
-        `entity`), or with `theme`, when given."""
+        `entity`), with `theme`, or made at or after the ISO 8601 UTC time `since`, when given."""
         where, parameters = ["1"], []
+        if since:
+            where.append("b.created >= ?")
+            parameters.append(since)
         if graph or entity:
             where.append("(v.graph = ? OR v.entity = ?)")
             parameters += [graph, entity]

@@ -180,6 +180,11 @@ def test_atom_feeds(changed):
     travel = ET.fromstring(client.get("/feed/theme/travel.atom?lang=en").data)
     assert {e.findtext(f"{ATOM}title") for e in travel.iter(f"{ATOM}entry")} == {"Changed: Get a passport",
                                                                               "Added: Get a passport"}
+    future = ET.fromstring(client.get("/feed.atom?since=2999-01-01").data)
+    assert list(future.iter(f"{ATOM}entry")) == []
+    assert len(list(ET.fromstring(client.get("/feed.atom?since=2000-01-01T00:00:00Z").data).iter(f"{ATOM}entry"))) > 3
+    bad = client.get("/feed.atom?since=last-tuesday")
+    assert bad.status_code == 400 and b"is not a date" in bad.data
     assert client.get("/feed/theme/nothing.atom").status_code == 404
     assert client.get("/feed/institution/nothing.atom").status_code == 404
 
