@@ -32,9 +32,15 @@ def replicate(url: str, state: Path) -> list[list[ox.Quad]]:
     return [list(ox.parse(chunk, format=ox.RdfFormat.N_QUADS)) for chunk in chunks]
 
 
+def _time(quads: list[ox.Quad]) -> str:
+    return next(q.object.value for q in quads if q.predicate.value == GENERATED)
+
+
 def apply(catalogue: dict[str, set[ox.Quad]], members: list[list[ox.Quad]]) -> None:
-    """Upsert each member's entity (its named-graph quads), or delete it on a tombstone."""
-    for quads in members:
+    """Upsert each member's entity (its named-graph quads), or delete it on a tombstone, in the
+    order of their timestamps (the stream's ldes:timestampPath; the client's emission order is
+    only mostly ascending when pages arrive out of order)."""
+    for quads in sorted(members, key=_time):
         entity = next(q.subject.value for q in quads if q.predicate.value == GENERATED)
         if any(q.object.value == AS_DELETE for q in quads if isinstance(q.graph_name, ox.DefaultGraph)):
             catalogue.pop(entity, None)
