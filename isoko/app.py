@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, has_request_context
 from flask_babel import Babel
 
+import back_office.web as back_office
 from browser_ui import page_cache
 from browser_ui.i18n import FrenchFallbackDomain
 from browser_ui.language import preferred_language
@@ -45,7 +46,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)
     app.register_blueprint(ldes_blueprint)
-    rate_limits.install(app, config, [sparql_blueprint])
+    limiter = rate_limits.install(app, config, [sparql_blueprint])
+    back_office.install(app, config, limiter, exempt=[sparql_blueprint])
 
     @app.errorhandler(NoBuild)
     def no_build(error: NoBuild) -> Response:

@@ -161,6 +161,11 @@ from .history_cli import diff, history  # noqa: E402
 main.add_command(diff)
 main.add_command(history)
 
+# Back-office accounts (issue 16): `isoko user add`, `isoko user role`.
+from .user_cli import user  # noqa: E402
+
+main.add_command(user)
+
 
 def _table(result) -> str:
     if result.form == "boolean":

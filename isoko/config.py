@@ -36,6 +36,9 @@ class Config:
     # builds record the entities' versions (loaders/versions.py); ISOKO_HISTORY=0 for a build
     # without them (its feeds and history pages answer 404), e.g. to measure what they cost
     history: bool = True
+    database_url: str | None = None  # the back office's database (ISOKO_DATABASE_URL); None: var/back-office.sqlite
+    secret_key: str | None = None  # signs back-office sessions (ISOKO_SECRET_KEY); None: var/secret-key, made once
+    secure_cookies: bool = True  # back-office cookies only over HTTPS (and loopback); ISOKO_SECURE_COOKIES=0 to relax
 
     @classmethod
     def from_env(cls, **overrides) -> "Config":
@@ -57,6 +60,9 @@ class Config:
             "proxies": int(env.get("ISOKO_PROXIES", 0)),
             "watchdog_grace": float(env.get("ISOKO_WATCHDOG_GRACE", 3.0)),
             "history": env.get("ISOKO_HISTORY", "1").lower() not in ("0", "off", "false", "no"),
+            "database_url": env.get("ISOKO_DATABASE_URL") or None,
+            "secret_key": env.get("ISOKO_SECRET_KEY") or None,
+            "secure_cookies": env.get("ISOKO_SECURE_COOKIES", "1").lower() not in ("0", "off", "false", "no"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):
