@@ -11,7 +11,7 @@ FUSEKI_PORT ?= 3030
 # Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
 FUSEKI := deploy/fuseki/target/lib/.resolved
 
-.PHONY: setup build serve test clean browser-deps fuseki bench bench-attack bench-history
+.PHONY: setup build serve test clean browser-deps postgres-deps fuseki bench bench-attack bench-history
 
 # UI translations: the .po catalogues are the source, the compiled .mo files are not kept in git.
 MO := $(patsubst %.po,%.mo,$(wildcard browser_ui/translations/*/LC_MESSAGES/messages.po))
@@ -41,6 +41,11 @@ $(AXE): tools/axe/package.json tools/axe/package-lock.json
 	cd tools/axe && npm ci --no-audit --no-fund
 	touch $(AXE)
 
+# The database tests start their own PostgreSQL server (tests/postgres.py): Debian's postgresql,
+# installed with apt-get when missing (its default cluster is left stopped).
+postgres-deps:
+	bash tools/ensure-postgresql
+
 # The reference LDES client (npm ldes-client), for the change-stream replication test.
 $(LDES_CLIENT): tools/ldes-client/package.json tools/ldes-client/package-lock.json
 	cd tools/ldes-client && npm ci --no-audit --no-fund
@@ -56,7 +61,7 @@ fuseki: $(FUSEKI)
 	deploy/fuseki/run --port $(FUSEKI_PORT) --loc var/fuseki/isoko
 
 # The tests also run Fuseki and `oxigraph serve` (a main dependency: it serves /sparql) as real servers.
-test: setup browser-deps $(LDES_CLIENT) $(FUSEKI)
+test: setup browser-deps postgres-deps $(LDES_CLIENT) $(FUSEKI)
 	test -x $(BIN)/oxigraph || $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -12,8 +12,8 @@ from .accounts import authenticate
 from .web import blueprint, db
 
 
-@blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
+    """The login form (its route is added by web.install, behind the login rate limit)."""
     error = ""
     if request.method == "POST":
         found = authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))

@@ -9,6 +9,7 @@ takes a lock on PostgreSQL, SQLite serialises writers).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from contextlib import contextmanager
@@ -17,12 +18,13 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from isoko.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x15060  # any constant shared by every process that migrates this database
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -52,15 +54,29 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def upgrade(url: str) -> None:
-    """Create or upgrade the schema to the newest migration."""
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    """Create or upgrade the schema to the newest migration. Serving processes start together and
+    each calls this: one migrates while the others wait (a lock file beside an SQLite database, a
+    transaction-scoped advisory lock on PostgreSQL), then they find nothing left to do."""
     logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl" lines at every start
     settings = AlembicConfig()
     settings.set_main_option("script_location", str(MIGRATIONS))
-    with engine_for(url).begin() as connection:
+    with _file_lock(url), engine_for(url).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         settings.attributes["connection"] = connection
         command.upgrade(settings, "head")
+
+
+@contextmanager
+def _file_lock(url: str) -> Iterator[None]:
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    path = Path(url[len("sqlite:///"):])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrate-lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager

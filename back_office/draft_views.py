@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from browser_ui.language import preferred_language
+from loaders.build import BuildBusy
 from loaders.kinds import SLUG
+from loaders.problems import ProblemsFound
 
 from . import catalogue_index, drafts, forms
 from .models import Draft
@@ -159,6 +161,11 @@ def review(number: int) -> Response:
     except drafts.WorkflowError as err:
         db().rollback()
         return _draft_page(draft, {forms.GENERAL: [str(err)]}, None, status=422)
+    except (ProblemsFound, BuildBusy, OSError) as err:  # the source file is back as it was
+        db().rollback()
+        current_app.logger.error("publishing draft %s failed: %s", draft.id, err)
+        message = _("Publishing failed and nothing was changed: %(why)s", why=str(err)[:500])
+        return _draft_page(draft, {forms.GENERAL: [message]}, None, status=503)
     db().commit()
     return redirect(url_for("office.draft", number=draft.id))
 

@@ -152,12 +152,15 @@ def _text(problem) -> str:
 
 
 def _rules(record: dict, published: dict | None, form: dict[str, str], errors: dict[str, list[str]]) -> None:
-    """Nothing unsourced: fees with their date and source; a sourced change of time or legal basis."""
+    """Nothing unsourced: a new or changed fee with its date and source; a sourced change of time
+    or legal basis. (Published fees left as they are stay as they are.)"""
+    published = published or {}
+    unchanged = [fee for fee in published.get("fee") or [] if isinstance(fee, dict)]
     for number, fee in enumerate(record.get("fee") or []):
-        if isinstance(fee, dict) and "amount" in fee and not (fee.get("date") and fee.get("source")):
+        if (isinstance(fee, dict) and "amount" in fee and fee not in unchanged
+                and not (fee.get("date") and fee.get("source"))):
             errors.setdefault(f"fee_source__{number}", []).append(
                 "a fee needs the date it was set or reported and the source that states it")
-    published = published or {}
     changed = [key for key in SOURCED if record.get(key) != published.get(key) and record.get(key)]
     source = form.get("change_source", "").strip()
     if changed and not source.startswith(("http://", "https://")):

@@ -67,8 +67,10 @@ def install(app: Flask, config: Config, limiter: Limiter, exempt: list[Blueprint
     for other in exempt:
         csrf.exempt(other)
     from . import admin_views, auth_views, draft_views  # noqa: F401  (their routes join the blueprint)
-    limiter.limit(LOGIN_RATE, methods=["POST"])(auth_views.login)
     app.register_blueprint(blueprint)
+    # on the app, not the (shared) blueprint: each app wraps the view in its own limiter
+    app.add_url_rule("/office/login", "office.login", limiter.limit(LOGIN_RATE, methods=["POST"])(auth_views.login),
+                     methods=["GET", "POST"])
     app.teardown_request(_close_session)
 
 

@@ -19,6 +19,7 @@ from isoko.config import ROOT, Config
 from loaders.build import build
 from loaders.publish import publish
 
+from .postgres import fresh_database, running_postgres
 from .server import STORES, publish_to, running_server, running_store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "catalogue"
@@ -82,3 +83,20 @@ def write(config: Config, relative: str, text: str) -> Path:
 def real_config(tmp_path: Path) -> Config:
     """The real catalogue of data/, built into a temporary var/."""
     return Config.from_env(data_dir=ROOT / "data", var_dir=tmp_path / "var")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> Iterator[str]:
+    """The SQLAlchemy URL of a real PostgreSQL server (tests/postgres.py), started on first use
+    and stopped at the end of the session."""
+    with running_postgres(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> str:
+    """The SQLAlchemy URL of an empty database, once per backend: a SQLite file in tmp_path, or a
+    new database on the session's PostgreSQL server (started only when a test asks for it)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/back-office.sqlite"
+    return fresh_database(request.getfixturevalue("postgres_server"))

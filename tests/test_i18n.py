@@ -15,7 +15,7 @@ KIRUNDI_TERMS = ROOT / "reference" / "kirundi-terms.yaml"
 
 def ui_messages() -> set[str]:
     found = set()
-    for folder in ("browser_ui", "sparql_endpoint"):
+    for folder in ("browser_ui", "sparql_endpoint", "back_office"):
         for _, _, message, _, _ in extract_from_dir(
                 ROOT / folder, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
                 keywords={"_": None, "gettext": None, "ngettext": (1, 2)}):
