@@ -29,6 +29,8 @@ PAGES = {
     "analysis-once-only": "/analysis/once-only",
     "analysis-quality": "/analysis/quality",
     "analysis-quality-institution": "/analysis/quality/police",
+    "history": "/id/procedure/passport/history",
+    "translations": "/translations",
     "sparql-table": "/sparql?format=html&query=SELECT%20%3Fs%20WHERE%20%7B%20%3Fs%20a%20%3Chttp%3A%2F%2Fpurl.org%2Fvocab%2Fcpsv%23PublicService%3E%20%7D",
 }
 
