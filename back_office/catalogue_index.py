@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import yaml
-
 from isoko.config import Config
 from loaders.spreadsheet.templates import allowed_values
 
 from .forms import form_spec
-from .permissions import EDITABLE_KINDS, institutions_of
+from .permissions import EDITABLE_KINDS, document_issuers, institutions_of, load_record
 
 
 @dataclass(frozen=True)
@@ -52,12 +50,14 @@ def entries(config: Config) -> list[Entry]:
 
 def _entries(config: Config) -> tuple[Entry, ...]:
     found = []
+    issuers = document_issuers(config)
     for kind in EDITABLE_KINDS:
         for path in sorted((config.data_dir / kind).glob("*.yaml")):
-            record = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            record = load_record(path)
             title = record.get("title") or record.get("name") or {}
-            found.append(Entry(kind, path.stem, title if isinstance(title, dict) else {},
-                               tuple(institutions_of(config, kind, path.stem, record)),
+            institutions = issuers.get(path.stem, []) if kind == "document" else institutions_of(
+                config, kind, path.stem, record)
+            found.append(Entry(kind, path.stem, title if isinstance(title, dict) else {}, tuple(institutions),
                                tuple(record.get("needs_review") or ())))
     return tuple(found)
 

@@ -82,7 +82,14 @@ def fields(spec: SheetSpec, record: dict, errors: dict[str, list[str]] | None = 
 
 def _field(name: str, column: Column, value: str, values: dict[str, str] | None,
            errors: dict[str, list[str]]) -> Field:
-    shown = values.get(name, "") if values is not None else value
+    """A field; a list (sources, documents...) is shown one value per line."""
+    if values is not None:
+        shown = values.get(name, "")
+    elif column.many:
+        separator = ITEM_SEPARATOR if "__" in name else SEPARATOR
+        shown = "\n".join(split_values(value, separator, keep_empty=False))
+    else:
+        shown = value
     return Field(name, column, shown, errors.get(name, []) + errors.get(name.split("__")[0], []))
 
 
@@ -104,17 +111,17 @@ def cells_from_form(spec: SheetSpec, form: dict[str, str]) -> list[str]:
 
 
 def _lines_as_cell(text: str, column: Column) -> str:
-    """A list field is one value per line (or `;`-separated, as in sheets)."""
-    if column.many and "\n" in text:
+    """A list field is one value per line."""
+    if column.many:
         return "; ".join(escape(line.strip(), ";") for line in text.splitlines() if line.strip())
     return text.strip()
 
 
 def _piece(text: str, column: Column) -> str:
     text = text.strip()
-    if column.many and "\n" in text:
+    if column.many:
         return ITEM_SEPARATOR.join(escape(line.strip()) for line in text.splitlines() if line.strip())
-    return escape(text, ";") if not column.many else text
+    return escape(text, ";")
 
 
 def check(config: Config, kind: str, slug: str, form: dict[str, str], old: dict | None,

@@ -31,9 +31,27 @@ def source_path(config: Config, kind: str, slug: str) -> Path:
     return config.data_dir / kind / f"{slug}.yaml"
 
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+def load_record(path: Path) -> dict:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
+
+
 def read_record(config: Config, kind: str, slug: str) -> dict | None:
     path = source_path(config, kind, slug)
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else None
+    return load_record(path) if path.is_file() else None
+
+
+def document_issuers(config: Config) -> dict[str, list[str]]:
+    """document slug -> the institutions whose procedures produce it (one pass over the procedures)."""
+    issuers: dict[str, list[str]] = {}
+    for path in sorted((config.data_dir / "procedure").glob("*.yaml")):
+        procedure = load_record(path)
+        for document in _refs(procedure.get("produces"), "document"):
+            found = issuers.setdefault(document, [])
+            found += [i for i in _refs(procedure.get("authority"), "institution") if i not in found]
+    return issuers
 
 
 def institutions_of(config: Config, kind: str, slug: str, record: dict | None = None) -> list[str]:
@@ -46,12 +64,7 @@ def institutions_of(config: Config, kind: str, slug: str, record: dict | None = 
     if kind == "institution":
         return [slug]
     if kind == "document":
-        found: list[str] = []
-        for path in sorted((config.data_dir / "procedure").glob("*.yaml")):
-            procedure = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            if f"document/{slug}" in (procedure.get("produces") or []):
-                found += [i for i in _refs(procedure.get("authority"), "institution") if i not in found]
-        return found
+        return document_issuers(config).get(slug, [])
     return []
 
 
