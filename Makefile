@@ -73,6 +73,7 @@ bench: setup $(FUSEKI)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/attack.py
 	$(BIN)/python benchmarks/history.py
+	$(BIN)/python benchmarks/publish.py
 
 # The endpoint under attack alone (benchmarks/attack.py): 16 heavy + 16 browsing clients for 60 s.
 bench-attack: setup

@@ -16,7 +16,8 @@ from datetime import timedelta
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, Flask, Response, abort, current_app, g
+from flask import Blueprint, Flask, Request, Response, abort, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -60,7 +61,10 @@ def install(app: Flask, config: Config, limiter: Limiter, exempt: list[Blueprint
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS), WTF_CSRF_TIME_LIMIT=None,
                       WTF_CSRF_SSL_STRICT=config.secure_cookies)
     app.extensions["isoko.database"] = url
-    logins = LoginManager(app)
+    app.session_interface = OfficeOnlySessions()
+    # Flask-Login's own context processor loads the user on every page rendered (so the public
+    # pages would read the session and answer `Vary: Cookie`): only the back office's templates get it.
+    logins = LoginManager(app, add_context_processor=False)
     logins.login_view = "office.login"
     logins.user_loader(lambda user_id: _session().get(User, int(user_id)))
     csrf = CSRFProtect(app)
@@ -72,6 +76,20 @@ def install(app: Flask, config: Config, limiter: Limiter, exempt: list[Blueprint
     app.add_url_rule("/office/login", "office.login", limiter.limit(LOGIN_RATE, methods=["POST"])(auth_views.login),
                      methods=["GET", "POST"])
     app.teardown_request(_close_session)
+
+
+class OfficeOnlySessions(SecureCookieSessionInterface):
+    """Sessions exist under /office only: elsewhere no session is read or saved, and nothing
+    (Flask-Login's hooks included) can make a public page vary on cookies."""
+
+    def open_session(self, app: Flask, request: Request):
+        if not request.path.startswith("/office"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        if request.path.startswith("/office"):
+            super().save_session(app, session, response)
 
 
 def _session() -> Session:
@@ -88,6 +106,11 @@ def _close_session(_error: BaseException | None) -> None:
     session = g.pop("office_db", None)
     if session is not None:
         session.close()
+
+
+@blueprint.context_processor
+def _current_user() -> dict:
+    return {"current_user": current_user}
 
 
 @blueprint.after_request

@@ -14,12 +14,14 @@ from sparql_endpoint.negotiation import choose
 
 from .labels import fetch_labels
 from .language import preferred_language
+from .page_cache import expires_in
 from .popularity import most_viewed
 
 blueprint = Blueprint("coverage", __name__, template_folder="templates")
 KINDS = {"procedure": "cpsv:PublicService", "institution": "cv:PublicOrganisation", "office": "cv:Channel",
          "document": "isoko:Document"}
 PRIORITY = 20
+PRIORITY_SECONDS = 60
 QUERY = """PREFIX cpsv: <http://purl.org/vocab/cpsv#> PREFIX cv: <http://data.europa.eu/m8g/>
 PREFIX dct: <http://purl.org/dc/terms/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX isoko: <https://data.isoko.bi/def/isoko#>
@@ -68,6 +70,7 @@ def coverage(store, languages: tuple[str, ...]) -> list[Row]:
 def board() -> Response:
     config, build = current_app.config["ISOKO"], served()
     language = preferred_language()
+    expires_in(PRIORITY_SECONDS)  # the "Kirundi first" list follows the view counter, not only builds
     rows = coverage(build.store, config.languages)
     labels = fetch_labels(build.store, {r.institution for r in rows if r.institution}, language, config.languages)
     untranslated = {e for r in rows if r.kind == "procedure" for e in r.entities}

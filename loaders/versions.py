@@ -87,6 +87,7 @@ def record(config: Config, previous: Path | None, target: Path, n_quads: bytes, 
     with closing(sqlite3.connect(target)) as db:
         build = db.execute("INSERT INTO builds (id, created) VALUES (?, ?)", (build_id, created)).lastrowid
         pager = _Pager(db)
+        changed: list[str] = []  # entities with a new description (created or changed)
         for entity in sorted(current.keys() | before.keys()):
             old_hash, old_change = before.get(entity, (None, REMOVED))
             lines = current.get(entity)
@@ -101,8 +102,9 @@ def record(config: Config, previous: Path | None, target: Path, n_quads: bytes, 
                 continue
             change = CREATED if old_change == REMOVED else CHANGED
             _add(db, pager, build, entity, change, digest, description, _last(db, entity) if change == CHANGED else None)
+            changed.append(entity)
             setattr(recorded, change, getattr(recorded, change) + 1)
-        _record_owning(db, current)
+        _record_owning(db, {entity: current[entity] for entity in changed})
         db.commit()
         recorded.versions = db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
     return recorded
@@ -110,7 +112,8 @@ def record(config: Config, previous: Path | None, target: Path, n_quads: bytes, 
 
 def _record_owning(db: sqlite3.Connection, current: dict[str, list[bytes]]) -> None:
     """Add to meta `owning` the predicates that link an entity to its own `#` nodes (the change
-    stream's shape follows them to extract a member's nodes)."""
+    stream's shape follows them to extract a member's nodes), from the descriptions of this build's
+    new versions (the older ones were looked at when they were new)."""
     found = set((db.execute("SELECT value FROM meta WHERE key = 'owning'").fetchone() or ("",))[0].split())
     for entity, lines in current.items():
         own = b"<" + entity.encode() + b"#"

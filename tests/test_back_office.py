@@ -16,7 +16,7 @@ from back_office.models import AuditEntry, Draft
 from isoko.app import create_app
 from loaders.build import build, current_build
 
-from .office_helpers import BASE, HEADERS, change, logged_in, post, start_draft, token, with_people
+from .office_helpers import BASE, HEADERS, change, form_of, logged_in, post, start_draft, token, with_people
 
 HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
 
@@ -159,8 +159,12 @@ def test_hostile_text_is_escaped_everywhere(office):
     config, app = office
     editor, reviewer = logged_in(app, "police-editor@isoko.bi"), logged_in(app, "police-reviewer@isoko.bi")
     draft = start_draft(editor, "procedure", "passport")
-    fields = {name: HOSTILE for name in ("title_en", "description_en", "note_en", "validity_en", "keyword_en")}
-    assert change(editor, draft, fields, comment=HOSTILE).status_code == 302
+    texts = [name for name in form_of(editor.get(BASE + draft).get_data(as_text=True))
+             if name.rsplit("__", 1)[0].endswith(("_rn", "_fr", "_en"))]  # every text field, fees' included
+    assert len(texts) >= 20
+    fields = {name: HOSTILE for name in texts if not name.endswith("__1")}  # not the empty "add one" items
+    answer = change(editor, draft, {**fields, "fee_source__0": "https://example.org/fee"}, comment=HOSTILE)
+    assert answer.status_code == 302, answer.get_data(as_text=True)[-3000:]
     for page in (editor.get(BASE + draft), reviewer.get(BASE + "/office/"), reviewer.get(BASE + draft)):
         assert "<script>alert(1)" not in page.get_data(as_text=True) and "<img src=x" not in page.get_data(as_text=True)
     post(reviewer, draft + "/review", {"action": "approve", "comment": HOSTILE}, page=draft)
