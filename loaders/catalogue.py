@@ -14,10 +14,11 @@ import pyoxigraph as ox
 from isoko.config import Config
 
 from .context import SourceContext
+from .geography import MAP_FILE, map_records
 from .kinds import KINDS, SLUG, SOURCE_KINDS
 from .mapping import Entity, map_record
 from .problems import Problem, ProblemsFound
-from .yaml_source import read_yaml
+from .yaml_source import LineDict, read_yaml
 
 ONTOLOGY_FILES = ("official/cpsv-ap.ttl", "isoko.ttl", "schemes/*.ttl")
 JSON_LD_BATCH = 500  # entities per JSON-LD parse
@@ -33,6 +34,7 @@ class Catalogue:
     entities: list[Entity] = field(default_factory=list)
     quads: list[ox.Quad] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    map_disagreements: list = field(default_factory=list)  # geography.Disagreement
 
     def entity_for(self, iri: str) -> tuple[Entity, str] | None:
         """The entity whose file wrote this node, and the node's IRI relative to the id base."""
@@ -62,15 +64,19 @@ def read_catalogue(config: Config, workers: int | None = None) -> Catalogue:
     files on), each taking an interleaved share of the files; the result is the same."""
     catalogue = Catalogue(config)
     catalogue.problems.extend(_unexpected_files(config))
+    added, extra, catalogue.map_disagreements, map_problems = map_records(config)
+    catalogue.problems.extend(map_problems)
     files = source_files(config)
     if workers is None:
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(files) >= PARALLEL_FILES else 1
     if workers > 1:
         shares = [files[number::workers] for number in range(workers)]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            parts = list(pool.map(_read_files, [config] * workers, shares))
+            parts = list(pool.map(_read_files, [config] * workers, shares, [extra] * workers))
     else:
-        parts = [_read_files(config, files)]
+        parts = [_read_files(config, files, extra)]
+    if added:
+        parts.append(_map_places(config, added))
     for entities, quads, problems in parts:
         catalogue.entities.extend(entities)
         catalogue.quads.extend(ox.parse(quads, format=ox.RdfFormat.N_QUADS) if isinstance(quads, bytes) else quads)
@@ -81,8 +87,24 @@ def read_catalogue(config: Config, workers: int | None = None) -> Catalogue:
     return catalogue
 
 
-def _read_files(config: Config, files: list[Path]) -> tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]]:
-    """Entities, their quads and the problems of some source files (in a worker: quads as N-Quads)."""
+def _map_places(config: Config, added: list[tuple[str, LineDict]]) -> tuple[list[Entity], list[ox.Quad], list[Problem]]:
+    """The places the administrative map adds (loaders/geography.py), as if each had its file."""
+    context = SourceContext(config.ontology_dir / "context.jsonld")
+    entities, problems, quads = [], [], []
+    batch = []
+    for slug, record in added:
+        entity, entity_problems = map_record(KINDS["place"], slug, record, f"data/{MAP_FILE}", context)
+        problems.extend(entity_problems)
+        batch.append((entity, 0))
+    for start in range(0, len(batch), JSON_LD_BATCH):
+        _to_rdf(batch[start:start + JSON_LD_BATCH], config, context, entities, quads, problems)
+    return entities, quads, problems
+
+
+def _read_files(config: Config, files: list[Path], extra: dict[str, dict] | None = None
+                ) -> tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]]:
+    """Entities, their quads and the problems of some source files (in a worker: quads as N-Quads);
+    `extra`: keys the administrative map adds to places of data/ (their code, chef-lieu), by slug."""
     context = SourceContext(config.ontology_dir / "context.jsonld")
     root, data_dir = config.root.resolve(), config.data_dir.resolve()
     entities, problems, quads = [], [], []
@@ -99,6 +121,11 @@ def _read_files(config: Config, files: list[Path]) -> tuple[list[Entity], list[o
         except ProblemsFound as err:
             problems.extend(err.problems)
             continue
+        if kind.name == "place" and extra and slug in extra:
+            for key, value in extra[slug].items():
+                if key not in record:
+                    record[key] = value
+                    record.key_lines[key] = record.line
         entity, entity_problems = map_record(kind, slug, record, display, context)
         problems.extend(entity_problems)
         if entity_problems:

@@ -22,6 +22,8 @@ import rdflib
 from rdflib.namespace import SH
 
 from isoko.config import Config
+
+from .geography import disagreements_json
 from sparql_endpoint.store import Store
 
 from .shape_queries import Unsupported, compile_shapes, findings
@@ -95,6 +97,8 @@ def write_quality(store: Store, path: Path, config: Config, catalogue=None, engi
         return str(found[0].file) if found else ""
 
     report = quality_warnings(store, config, entity_file, engine)
+    # where the administrative map of the package and data/place/ differ (loaders/geography.py)
+    report["map_disagreements"] = disagreements_json(catalogue.map_disagreements) if catalogue is not None else []
     temporary = path.with_name("." + path.name)
     temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(temporary, path)
