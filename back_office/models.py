@@ -122,3 +122,26 @@ class AuditEntry(Base):
     after: Mapped[str | None] = mapped_column(Text, default=None)
     build_id: Mapped[str | None] = mapped_column(String(80), default=None)
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Feedback(Base):
+    """What a reader said was wrong or missing on a page: routed to the editors of the institution
+    competent for it, never published; the contact is seen by that institution only."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("feedback_inbox", "institution", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    slug: Mapped[str] = mapped_column(String(200))
+    institution: Mapped[str] = mapped_column(String(100))
+    build_id: Mapped[str] = mapped_column(String(80))  # the version of the page the reader saw
+    language: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open, closed
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created: Mapped[datetime] = mapped_column(default=now)
+    closed: Mapped[datetime | None] = mapped_column(default=None)
+

@@ -23,7 +23,9 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
+from browser_ui.page_cache import expires_in
 from isoko.config import Config
+from sparql_endpoint.engine import served
 
 from .database import database_url, engine_for, upgrade
 from .models import User
@@ -70,11 +72,17 @@ def install(app: Flask, config: Config, limiter: Limiter, exempt: list[Blueprint
     csrf = CSRFProtect(app)
     for other in exempt:
         csrf.exempt(other)
-    from . import admin_views, auth_views, draft_views  # noqa: F401  (their routes join the blueprint)
+    from . import admin_views, auth_views, draft_views, feedback, feedback_views  # noqa: F401  (their routes join the blueprint)
     app.register_blueprint(blueprint)
     # on the app, not the (shared) blueprint: each app wraps the view in its own limiter
     app.add_url_rule("/office/login", "office.login", limiter.limit(LOGIN_RATE, methods=["POST"])(auth_views.login),
                      methods=["GET", "POST"])
+    # readers' feedback: public, without a session, so its form carries a signed token instead of the CSRF one
+    app.register_blueprint(feedback.blueprint)
+    receive = limiter.limit(feedback.FEEDBACK_RATE)(feedback.receive)
+    app.add_url_rule("/feedback/<kind>/<slug>", "feedback.receive", receive, methods=["POST"])
+    csrf.exempt(receive)
+    app.jinja_env.globals["feedback_token"] = _feedback_token
     app.teardown_request(_close_session)
 
 
@@ -90,6 +98,12 @@ class OfficeOnlySessions(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session, response: Response) -> None:
         if request.path.startswith("/office"):
             super().save_session(app, session, response)
+
+
+def _feedback_token(slug: str) -> str:
+    from .feedback import form_token  # feedback imports this module
+    expires_in(86400)  # a cached page's form token is at most a day old (tokens last feedback.FORM_DAYS)
+    return form_token("procedure", slug, served().id)
 
 
 def _session() -> Session:
