@@ -36,7 +36,7 @@ from sparql_endpoint.store import StoreUnavailable
 
 from .language import resolve_language
 
-CACHED_BLUEPRINTS = ("ui", "search", "history", "feeds", "ldes", "coverage")
+CACHED_BLUEPRINTS = ("ui", "search", "history", "feeds", "ldes", "coverage", "where")
 NOT_CACHED = frozenset({"ui.static"})
 CACHED_STATUSES = (200, 404)
 HEADER = "X-Isoko-Cache"

@@ -10,6 +10,7 @@ from browser_ui import page_cache
 from browser_ui.i18n import FrenchFallbackDomain
 from browser_ui.language import preferred_language
 from browser_ui.coverage import blueprint as coverage_blueprint
+from browser_ui.where_views import blueprint as where_blueprint
 from browser_ui.feeds import blueprint as feeds_blueprint
 from browser_ui.history_views import blueprint as history_blueprint
 from browser_ui.search_views import blueprint as search_blueprint
@@ -44,6 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(history_blueprint)
     app.register_blueprint(feeds_blueprint)
     app.register_blueprint(coverage_blueprint)
+    app.register_blueprint(where_blueprint)
     app.register_blueprint(workbench_blueprint)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)

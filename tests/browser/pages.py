@@ -31,6 +31,7 @@ PAGES = {
     "analysis-quality-institution": "/analysis/quality/police",
     "history": "/id/procedure/passport/history",
     "translations": "/translations",
+    "where": "/id/procedure/passport/where?q=burundi",
     "sparql-table": "/sparql?format=html&query=SELECT%20%3Fs%20WHERE%20%7B%20%3Fs%20a%20%3Chttp%3A%2F%2Fpurl.org%2Fvocab%2Fcpsv%23PublicService%3E%20%7D",
 }
 
