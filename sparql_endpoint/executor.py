@@ -21,6 +21,7 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 
@@ -124,9 +125,10 @@ class SidecarStore(RemoteStore):
             port = self.sidecar.ensure()
             connection = self._connection(port)
             try:
+                deadline = time.monotonic() + connection.timeout
                 connection.request("POST", "/query", body, headers)
                 response = connection.getresponse()
-                data = response.read(self.max_bytes + 1)
+                data = _read_before(response, self.max_bytes + 1, deadline)
                 if len(data) > self.max_bytes:
                     connection.close()  # oxigraph stops evaluating when it can no longer write
                     raise ResultTooLarge(f"the results are larger than {self.max_bytes // 2**20} MiB: "
@@ -156,6 +158,25 @@ class SidecarStore(RemoteStore):
             tail = data[-300:].decode("utf-8", "replace")
             raise RuntimeError(f"the query failed while its results were sent: {tail}")
         return media_type, data
+
+
+READ_CHUNK = 256 * 1024
+
+
+def _read_before(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
+    """At most `limit` bytes of the body, read before `deadline` (time.monotonic()), else
+    `TimeoutError`: the socket's timeout bounds each read, not their sum, and results that trickle
+    out of a busy engine would otherwise hold the thread past the query's timeout."""
+    chunks, size = [], 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the results did not arrive in time")
+        chunk = response.read(min(READ_CHUNK, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _complete(media_type: str, data: bytes) -> bool:
