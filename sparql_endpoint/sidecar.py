@@ -150,5 +150,7 @@ def _read_output(process: subprocess.Popen, ready: threading.Event, output: coll
 
 
 def _kill_process(process: subprocess.Popen) -> None:
+    """SIGKILL now; reap it in the background: a sidecar that holds gigabytes of an abandoned
+    query may take seconds to die, and the request thread that stops it must not wait for that."""
     process.kill()
-    process.wait()
+    threading.Thread(target=process.wait, daemon=True, name=f"oxigraph-{process.pid}-reaper").start()
