@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import click
+from sqlalchemy.orm import Session
 
 from back_office.accounts import AccountError, add_user, find_user, set_role
 from back_office.database import database_url, session_for, upgrade
@@ -25,13 +28,7 @@ def user() -> None:
 @click.pass_obj
 def add(config: Config, email: str, name: str, admin: bool, password: str) -> None:
     """Create the account EMAIL."""
-    url = database_url(config)
-    upgrade(url)
-    try:
-        with session_for(url) as session:
-            add_user(session, email, name, password, admin=admin)
-    except AccountError as err:
-        raise click.ClickException(str(err))
+    url = _in_session(config, lambda session: add_user(session, email, name, password, admin=admin))
     click.echo(f"account {email.lower()} created{' (administrator)' if admin else ''} in {_shown(url)}")
 
 
@@ -43,14 +40,21 @@ def add(config: Config, email: str, name: str, admin: bool, password: str) -> No
 @click.pass_obj
 def role(config: Config, email: str, role: str, institution: str, remove: bool) -> None:
     """Give EMAIL the ROLE for INSTITUTION (its slug, e.g. obr; translators and Kirundi reviewers: all)."""
+    _in_session(config, lambda session: set_role(session, find_user(session, email), institution, role,
+                                                 granted=not remove))
+    click.echo(f"{email.lower()}: {role} of {institution} {'removed' if remove else 'given'}")
+
+
+def _in_session(config: Config, action: Callable[[Session], object]) -> str:
+    """Run `action` in a session of the (upgraded) back-office database, committed; its URL."""
     url = database_url(config)
     upgrade(url)
     try:
         with session_for(url) as session:
-            set_role(session, find_user(session, email), institution, role, granted=not remove)
+            action(session)
     except AccountError as err:
         raise click.ClickException(str(err))
-    click.echo(f"{email.lower()}: {role} of {institution} {'removed' if remove else 'given'}")
+    return url
 
 
 def _shown(url: str) -> str:
