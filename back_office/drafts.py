@@ -159,6 +159,13 @@ def write_and_build(config: Config, kind: str, slug: str, text: str) -> str:
             raise
 
 
+def rebuild(config: Config) -> str:
+    """A build of the sources as they are (waiting for one in progress), under the publish lock:
+    a new build id empties every serving process's page cache."""
+    with _publish_lock(config):
+        return _build(config)
+
+
 def _build(config: Config) -> str:
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     while True:

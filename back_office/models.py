@@ -145,3 +145,20 @@ class Feedback(Base):
     created: Mapped[datetime] = mapped_column(default=now)
     closed: Mapped[datetime | None] = mapped_column(default=None)
 
+
+class InterfaceTranslation(Base):
+    """A translator's Kirundi for one interface string (a msgid of the .po catalogue): submitted,
+    then published into the catalogue by a Kirundi reviewer (never its author), or sent back."""
+
+    __tablename__ = "interface_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    state: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted, published, sent-back
+    created: Mapped[datetime] = mapped_column(default=now)
+    decided: Mapped[datetime | None] = mapped_column(default=None)
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+

@@ -72,7 +72,7 @@ def install(app: Flask, config: Config, limiter: Limiter, exempt: list[Blueprint
     csrf = CSRFProtect(app)
     for other in exempt:
         csrf.exempt(other)
-    from . import admin_views, auth_views, draft_views, feedback, feedback_views  # noqa: F401  (their routes join the blueprint)
+    from . import admin_views, auth_views, draft_views, feedback, feedback_views, interface_views  # noqa: F401  (routes)
     app.register_blueprint(blueprint)
     # on the app, not the (shared) blueprint: each app wraps the view in its own limiter
     app.add_url_rule("/office/login", "office.login", limiter.limit(LOGIN_RATE, methods=["POST"])(auth_views.login),

@@ -7,12 +7,35 @@ never to an invented Kirundi text.
 
 from __future__ import annotations
 
+import os
+import time
+
 from babel import Locale, support
 from flask_babel import Domain, get_locale
 
+RELOAD_CHECK_SECONDS = 2.0
+
 
 class FrenchFallbackDomain(Domain):
+    """Kirundi falls back to French; the catalogues are read again when a compiled one changes
+    (the back office compiles approved Kirundi while the site serves)."""
+
+    _checked = 0.0
+    _stamp: tuple = ()
+
     def get_translations(self):
+        now = time.monotonic()
+        if now - self._checked > RELOAD_CHECK_SECONDS:
+            self._checked = now
+            stamp = tuple(os.stat(os.path.join(root, name)).st_mtime_ns
+                          for directory in self.translation_directories
+                          for root, _, names in os.walk(directory) for name in names if name.endswith(".mo"))
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self.cache.clear()
+        return self._with_fallback()
+
+    def _with_fallback(self):
         translations = super().get_translations()
         locale = get_locale()
         if locale is not None and str(locale) == "rn" and not getattr(translations, "isoko_fallback", False):

@@ -32,7 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["ISOKO"] = config
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # lighter pages for slow networks
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # a SPARQL query or form larger than 1 MiB is refused (413)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(config.root / "browser_ui" / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(config.translations)
     app.extensions["isoko.current"] = CurrentBuild(config)
     Babel(app, locale_selector=preferred_language)
     app.before_request(FrenchFallbackDomain().as_default)

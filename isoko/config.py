@@ -38,6 +38,9 @@ class Config:
     history: bool = True
     database_url: str | None = None  # the back office's database (ISOKO_DATABASE_URL); None: var/back-office.sqlite
     secret_key: str | None = None  # signs back-office sessions (ISOKO_SECRET_KEY); None: var/secret-key, made once
+    # the interface's .po/.mo catalogues (ISOKO_TRANSLATIONS): the back office writes approved
+    # Kirundi there; default browser_ui/translations of this checkout
+    translations_dir: Path | None = None
     secure_cookies: bool = True  # back-office cookies only over HTTPS (and loopback); ISOKO_SECURE_COOKIES=0 to relax
 
     @classmethod
@@ -63,6 +66,7 @@ class Config:
             "database_url": env.get("ISOKO_DATABASE_URL") or None,
             "secret_key": env.get("ISOKO_SECRET_KEY") or None,
             "secure_cookies": env.get("ISOKO_SECURE_COOKIES", "1").lower() not in ("0", "off", "false", "no"),
+            "translations_dir": Path(env["ISOKO_TRANSLATIONS"]) if env.get("ISOKO_TRANSLATIONS") else None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base_iri"].endswith("/"):
@@ -95,6 +99,10 @@ class Config:
     def current_link(self) -> Path:
         """Symlink to the build being served; switched atomically by each successful build."""
         return self.var_dir / "current"
+
+    @property
+    def translations(self) -> Path:
+        return self.translations_dir or self.root / "browser_ui" / "translations"
 
     def graph_iri(self, name: str) -> str:
         return f"{self.base_iri}graph/{name}"

@@ -34,6 +34,10 @@ ROUTES = [
     ("GET", "/office/translate", None, _allowed(ADMIN, TRANSLATOR)),
     ("GET", "/office/users", None, _allowed(ADMIN)),
     ("GET", "/office/audit", None, EVERYONE),
+    ("GET", "/office/feedback", None, EVERYONE),  # each sees their institutions' messages
+    ("GET", "/office/translate/interface", None, _allowed(ADMIN, TRANSLATOR)),
+    ("GET", "/office/translate/interface/review", None, _allowed(ADMIN, "kirundi-reviewer@isoko.bi")),
+    ("POST", "/office/translate/interface", {"msgid": "Sections", "text": "x"}, _allowed(ADMIN, TRANSLATOR)),
     ("POST", "/office/entity/procedure/passport", {}, _allowed(ADMIN, POLICE_EDITOR)),
     ("POST", "{police_draft}", {"action": "save"}, _allowed(POLICE_EDITOR)),  # the author only
     ("POST", "{police_draft}/review", {"action": "send-back", "comment": "no"}, _allowed(ADMIN, POLICE_REVIEWER)),
