@@ -101,6 +101,26 @@ def test_the_where_page_lists_the_office_in_your_commune(real, commune, procedur
     assert page.index("In your commune") < page.index(f'href="/id/office/{office}"') < page.index("In your province")
 
 
+# The passport in each of the 5 provinces: CGM's one-stop counters (data/office/cgm-*) serve its
+# applicants in their province since 2022 (reference/burundi-institutions.yaml, cgm.offices).
+PASSPORT = [("Muyinga", "cgm-muyinga", set()), ("Kayanza", "cgm-kayanza", set()),
+            ("Gitega", "cgm-gitega", {"cgm-mwaro"}), ("Bururi", "cgm-bururi", {"cgm-makamba", "cgm-rutana"}),
+            ("Cibitoke", "cgm-cibitoke", {"cgm-bubanza", "pafe-bujumbura"})]
+
+
+@pytest.mark.parametrize("commune, office, province", PASSPORT, ids=[p[0] for p in PASSPORT])
+def test_the_passport_office_of_your_commune_in_each_province(real, commune, office, province):
+    groups = real[2].get(f"/id/procedure/ordinary-passport/where?place={first_colline(commune)}&format=json"
+                         ).get_json()["groups"]
+    assert (slugs(groups["commune"]), slugs(groups["province"])) == ({office}, province)
+    assert "cgm-online" in slugs(groups["elsewhere"])
+
+
+def test_the_passport_communes_are_in_five_provinces():
+    in_province = {c["name"]: c["province_code"] for c in communes.data}
+    assert len({in_province[commune] for commune, _, _ in PASSPORT}) == 5
+
+
 # One colline in each of the 5 provinces, with the offices recorded in its commune.
 NEAR = [("Gitega", {"cgm-gitega", "dtf-gitega", "inss-gitega", "mfp-gitega", "onpr-gitega", "otraco-gitega"}),
         ("Rumonge", {"inss-rumonge"}), ("Cibitoke", {"cgm-cibitoke", "inss-cibitoke", "mfp-cibitoke"}),
@@ -199,5 +219,6 @@ def test_procedure_page_has_the_form_and_the_where_pages_are_cached(real):
     assert (first.headers["X-Isoko-Cache"], second.headers["X-Isoko-Cache"]) == ("miss", "hit")
     assert "Dans votre commune" in second.data.decode()
     groups = client.get(url + "&format=json").get_json()["groups"]
-    assert not groups["commune"] and not groups["province"]
-    assert slugs(groups["elsewhere"]) == {"pafe-bujumbura", "cgm-online"}
+    assert not groups["commune"] and slugs(groups["province"]) == {"cgm-muyinga"}  # Butaganzwa: Buhumuza
+    assert {"pafe-bujumbura", "cgm-online", "cgm-gitega"} <= slugs(groups["elsewhere"])
+    assert "cgm-muyinga" not in slugs(groups["elsewhere"])
