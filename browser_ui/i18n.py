@@ -43,3 +43,14 @@ class FrenchFallbackDomain(Domain):
                 translations.add_fallback(support.Translations.load(directory, [Locale("fr")]))
             translations.isoko_fallback = True
         return translations
+
+
+def in_each_language(message: str, directory: str) -> list[tuple[str, str]]:
+    """(language, text) of an interface string in Kirundi (only when the catalogue has it), French
+    and English: for the few lines a Kirundi page says in every language at once."""
+    found = []
+    for language in ("rn", "fr"):
+        text = support.Translations.load(directory, [Locale(language)]).gettext(message)
+        if text != message:
+            found.append((language, text))
+    return found + [("en", message)]

@@ -19,7 +19,7 @@ def ui_messages() -> set[str]:
     for folder in ("browser_ui", "sparql_endpoint", "back_office"):
         for _, _, message, _, _ in extract_from_dir(
                 ROOT / folder, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
-                keywords={"_": None, "gettext": None, "ngettext": (1, 2)}):
+                keywords={"_": None, "_n": None, "gettext": None, "ngettext": (1, 2)}):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
