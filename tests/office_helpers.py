@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
+
 from back_office.accounts import add_user, set_role
 from back_office.database import session_for, upgrade
+from isoko.app import create_app
 from isoko.config import Config
+from loaders.build import build
 
 BASE = "https://localhost"  # the session cookie is Secure: the test client sends it over https only
 HEADERS = {"Referer": BASE + "/office/"}  # Flask-WTF's strict HTTPS check wants a same-site Referer
@@ -81,3 +85,12 @@ def change(client, draft: str, changes: dict, action: str = "submit", comment: s
     html = client.get(BASE + draft).get_data(as_text=True)
     form = {**form_of(html), **changes, "action": action, "comment": comment, "csrf_token": token(html)}
     return client.post(BASE + draft, headers=HEADERS, data=form)
+
+
+@pytest.fixture
+def office(config, database_url):
+    """(config, app) over the fixture catalogue, built, with PEOPLE on `database_url`."""
+    build(config)
+    config = with_people(config, database_url)
+    return config, create_app(config)
+

@@ -7,26 +7,16 @@ import gzip
 import json
 import urllib.parse
 
-import pytest
 from sqlalchemy import select
 
 from back_office.accounts import MAX_FAILURES, authenticate
 from back_office.database import session_for
 from back_office.models import AuditEntry, Draft
-from isoko.app import create_app
-from loaders.build import build, current_build
+from loaders.build import current_build
 
-from .office_helpers import BASE, HEADERS, change, form_of, logged_in, post, start_draft, token, with_people
+from .office_helpers import BASE, HEADERS, change, form_of, logged_in, office, post, start_draft, token  # noqa: F401 (office: a fixture)
 
 HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
-
-
-@pytest.fixture
-def office(config, database_url):
-    """The fixture catalogue, built, with the people of office_helpers on `database_url`."""
-    build(config)
-    config = with_people(config, database_url)
-    return config, create_app(config)
 
 
 def _fee(config) -> str:

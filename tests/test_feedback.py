@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from back_office.database import session_for
 from back_office.feedback import MESSAGE_CHARS
 from back_office.models import Feedback
-from isoko.app import create_app
-from loaders.build import build
 
-from .office_helpers import BASE, logged_in, post, with_people
+from .office_helpers import BASE, logged_in, office, post  # noqa: F401 (office: a fixture)
 
 HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
-
-
-@pytest.fixture
-def site(config, database_url):
-    build(config)
-    config = with_people(config, database_url)
-    return config, create_app(config)
 
 
 def _send(client, fields: dict, slug: str = "passport", token: str | None = None):
@@ -39,8 +29,8 @@ def _stored(config) -> list[Feedback]:
         return list(session.scalars(select(Feedback).order_by(Feedback.id)))
 
 
-def test_feedback_reaches_its_institution_only(site):
-    config, app = site
+def test_feedback_reaches_its_institution_only(office):
+    config, app = office
     reader = app.test_client()
     answer = _send(reader, {"message": "The fee is 250,000 BIF since 2026.", "contact": "reader@example.org"})
     assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
@@ -61,8 +51,8 @@ def test_feedback_reaches_its_institution_only(site):
     assert reader.get("/feedback?format=json").get_json()["institutions"]["police"] == {"open": 0, "closed": 1}
 
 
-def test_a_hundred_submissions_from_one_client(site):
-    config, app = site
+def test_a_hundred_submissions_from_one_client(office):
+    config, app = office
     client = app.test_client()
     page = client.get("/id/procedure/passport?lang=en").get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
@@ -71,8 +61,8 @@ def test_a_hundred_submissions_from_one_client(site):
     assert len(_stored(config)) == 5
 
 
-def test_bots_forgeries_and_sizes_are_refused(site):
-    config, app = site
+def test_bots_forgeries_and_sizes_are_refused(office):
+    config, app = office
     client = app.test_client()
     assert _send(client, {"message": "buy cheap pills now", "website": "http://spam.example"}).status_code == 200
     assert _send(client, {"message": "a message with no form"}, token="forged").status_code == 400
@@ -85,8 +75,8 @@ def test_bots_forgeries_and_sizes_are_refused(site):
     assert _stored(config) == []  # the honeypot's message was thanked, not kept
 
 
-def test_hostile_text_is_kept_inert(site):
-    config, app = site
+def test_hostile_text_is_kept_inert(office):
+    config, app = office
     assert _send(app.test_client(), {"message": HOSTILE, "contact": HOSTILE}).status_code == 200
     [item] = _stored(config)
     assert item.message == HOSTILE and item.contact == HOSTILE  # stored as written, shown escaped
