@@ -24,6 +24,12 @@ def test_there_are_examples_for_the_users_questions():
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.name)
+def test_example_is_explained_in_french_and_english(example):
+    assert example.title and example.description and example.title_fr and example.description_fr
+    assert example.title_in("fr") == example.title_in("rn") == example.title_fr != example.title_in("en")
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.name)
 def test_example_answers_on_the_real_catalogue(example, real_store):
     assert example.title and example.description
     rows = real_store.select(example.query)
