@@ -14,7 +14,6 @@ changed processing time or legal basis needs the address of the source that says
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import shutil
 import tempfile
@@ -188,7 +187,7 @@ def _validate(config: Config, kind: str, slug: str, record: dict, spec: SheetSpe
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_text(dump_record(record), encoding="utf-8")
         entry = Staged(2, slug, config.data_dir / kind / f"{slug}.yaml", staged, existed)
-        return validate_copy(dataclasses.replace(config), copy, [entry], spec, header, "form")
+        return validate_copy(config, copy, [entry], spec, header, "form")
 
 
 def as_yaml(record: dict) -> str:

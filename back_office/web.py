@@ -68,7 +68,7 @@ def install(app: Flask, config: Config, limiter: Limiter, exempt: list[Blueprint
     # pages would read the session and answer `Vary: Cookie`): only the back office's templates get it.
     logins = LoginManager(app, add_context_processor=False)
     logins.login_view = "office.login"
-    logins.user_loader(lambda user_id: _session().get(User, int(user_id)))
+    logins.user_loader(lambda user_id: db().get(User, int(user_id)))
     csrf = CSRFProtect(app)
     for other in exempt:
         csrf.exempt(other)
@@ -106,14 +106,12 @@ def _feedback_token(slug: str) -> str:
     return form_token("procedure", slug, served().id)
 
 
-def _session() -> Session:
+def db() -> Session:
     """The database session of this request (committed by the views that write)."""
     if "office_db" not in g:
         g.office_db = Session(engine_for(current_app.extensions["isoko.database"]), expire_on_commit=False)
     return g.office_db
 
-
-db = _session
 
 
 def _close_session(_error: BaseException | None) -> None:

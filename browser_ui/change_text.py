@@ -13,7 +13,7 @@ from flask import has_request_context
 from flask_babel import gettext
 
 from isoko.namespaces import PREFIXES
-from sparql_endpoint.changes import Change, diff, parse
+from sparql_endpoint.changes import Change, diff_quads, parse
 from sparql_endpoint.store import Store
 
 from .formatting import format_amount
@@ -32,8 +32,8 @@ def _(text: str, **values) -> str:
 def describe(store: Store, entity: str, old: bytes, new: bytes, language: str,
              languages: tuple[str, ...]) -> list[str]:
     """One sentence per changed field, from description `old` to `new`."""
-    changes = diff(entity, old, new)
     old_quads, new_quads = parse(old), parse(new)
+    changes = diff_quads(entity, old_quads, new_quads)
     iris = {p for change in changes for p in change.path}
     iris |= {t.value for change in changes for t in (*change.removed, *change.added) if isinstance(t, ox.NamedNode)}
     labels = fetch_labels(store, iris, language, languages)

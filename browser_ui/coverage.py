@@ -73,11 +73,11 @@ def board() -> Response:
     expires_in(PRIORITY_SECONDS)  # the "Kirundi first" list follows the view counter, not only builds
     rows = coverage(build.store, config.languages)
     labels = fetch_labels(build.store, {r.institution for r in rows if r.institution}, language, config.languages)
-    untranslated = {e for r in rows if r.kind == "procedure" for e in r.entities}
+    procedures = {e for r in rows if r.kind == "procedure" for e in r.entities}
     kirundi_done = _reviewed_in(build.store, "rn")
     viewed = [iri for iri, _ in most_viewed(config.var_dir / "views.sqlite", limit=500)]
-    first = [iri for iri in viewed if iri in untranslated and iri not in kirundi_done][:PRIORITY]
-    first += sorted(untranslated - kirundi_done - set(first))[:PRIORITY - len(first)]
+    first = [iri for iri in viewed if iri in procedures and iri not in kirundi_done][:PRIORITY]
+    first += sorted(procedures - kirundi_done - set(first))[:PRIORITY - len(first)]
     first_labels = fetch_labels(build.store, set(first), language, config.languages)
     first_links = [("/" + iri[len(config.base_iri):], first_labels.get(iri)) for iri in first]
     totals = {lang: (sum(r.titled[lang] for r in rows), sum(r.reviewed[lang] for r in rows)) for lang in config.languages}

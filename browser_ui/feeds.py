@@ -56,9 +56,9 @@ def _title_of(iri: str) -> str | None:
 
 def _title(description: bytes, iri: str) -> str | None:
     config = current_app.config["ISOKO"]
+    own = [q for q in parse(description) if q.subject.value == iri]
     for predicate in TITLES:
-        texts = {q.object.language or "": q.object.value for q in parse(description)
-                 if q.subject.value == iri and q.predicate.value == predicate}
+        texts = {q.object.language or "": q.object.value for q in own if q.predicate.value == predicate}
         chosen = pick(texts, preferred_language(), config.languages)
         if chosen:
             return chosen[0]

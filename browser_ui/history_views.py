@@ -8,10 +8,9 @@ from dataclasses import asdict, dataclass
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from loaders.kinds import KINDS, SLUG
-from sparql_endpoint.current import build_file
 from sparql_endpoint.engine import served
-from sparql_endpoint.history import FILE_NAME, History, HistoryUnavailable, Version
-from sparql_endpoint.ldes import FORMATS, member_quads, serialize
+from sparql_endpoint.history import History, Version
+from sparql_endpoint.ldes import FORMATS, history_or_none, member_quads, served_history, serialize
 from sparql_endpoint.negotiation import choose
 
 from .change_text import describe
@@ -29,15 +28,6 @@ class Entry:
     changes: list[str]
 
 
-def history_or_none() -> History | None:
-    """The served build's history, None when it has none."""
-    config = current_app.config["ISOKO"]
-    try:
-        return History(build_file(config, served().id, FILE_NAME))
-    except HistoryUnavailable:
-        return None
-
-
 def last_changed(iri: str) -> dict | None:
     """{date, href} of the entity's latest version, for the footer of its page."""
     history = history_or_none()
@@ -48,17 +38,18 @@ def last_changed(iri: str) -> dict | None:
     return {"date": changed[:10], "href": url_for("history.entity_history", kind=kind, slug=slug)}
 
 
-def entries(history: History, versions: list[Version], language: str) -> list[Entry]:
+def entries(versions: list[Version], language: str) -> list[Entry]:
     """The versions, newest first, each with its changes from the one before."""
     config, store = current_app.config["ISOKO"], served().store
     found, previous = [], b""
     for version in versions:
-        changes = (describe(store, version.entity, previous, version.description, language, config.languages)
+        description = version.description
+        changes = (describe(store, version.entity, previous, description, language, config.languages)
                    if version.change == "changed" else [])
         kind, slug = version.entity[len(config.id_base):].split("/", 1)
         found.append(Entry(version.created, version.change, version.iri,
                            url_for("history.version", kind=kind, slug=slug, build_id=version.build_id), changes))
-        previous = version.description
+        previous = description
     return found[::-1]
 
 
@@ -71,16 +62,13 @@ def _entity(kind: str, slug: str) -> str:
 @blueprint.route("/id/<kind>/<slug>/history")
 def entity_history(kind: str, slug: str) -> Response:
     iri = _entity(kind, slug)
-    history = history_or_none()
-    if history is None:
-        abort(404, "this build has no change history")
-    versions = history.versions_of(iri)
+    versions = served_history().versions_of(iri)
     if not versions:
         abort(404, f"{iri} has no version in this catalogue's history")
     media_type = choose(["text/html", "application/json"], request.accept_mimetypes, request.args.get("format"))
     if media_type is None:
         return Response("Available: text/html, application/json\n", status=406, mimetype="text/plain")
-    listed = entries(history, versions, preferred_language())
+    listed = entries(versions, preferred_language())
     if media_type == "application/json":
         response = jsonify({"entity": iri, "versions": [asdict(e) for e in listed]})
     else:
@@ -96,8 +84,7 @@ def entity_history(kind: str, slug: str) -> Response:
 def version(kind: str, slug: str, build_id: str) -> Response:
     """One version as RDF (the change stream's member), or its place in the history page."""
     iri = _entity(kind, slug)
-    history = history_or_none()
-    found = history.version(iri, build_id) if history else None
+    found = served_history().version(iri, build_id)
     if found is None:
         abort(404, f"no version {build_id} of {iri}: see {url_for('history.entity_history', kind=kind, slug=slug)}")
     offered = ["text/html", *FORMATS]

@@ -7,6 +7,7 @@ never to an invented Kirundi text.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -50,7 +51,19 @@ def in_each_language(message: str, directory: str) -> list[tuple[str, str]]:
     and English: for the few lines a Kirundi page says in every language at once."""
     found = []
     for language in ("rn", "fr"):
-        text = support.Translations.load(directory, [Locale(language)]).gettext(message)
+        text = _catalogue(directory, language, _mtime(directory, language)).gettext(message)
         if text != message:
             found.append((language, text))
     return found + [("en", message)]
+
+
+def _mtime(directory: str, language: str) -> int:
+    path = os.path.join(directory, language, "LC_MESSAGES", "messages.mo")
+    return os.stat(path).st_mtime_ns if os.path.exists(path) else 0
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(directory: str, language: str, mtime: int) -> support.Translations:
+    """A compiled catalogue, read again only when it changes (`mtime` is part of the key)."""
+    return support.Translations.load(directory, [Locale(language)])
+

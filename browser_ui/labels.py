@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -62,8 +63,11 @@ def local_name(iri: str) -> str:
     return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+def fold(text: str) -> str:
+    """`text` without accents and case: "Bisindé" -> "bisinde"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
 def sort_key(label: "Label | None", fallback: str = "") -> str:
     """Alphabetical order that ignores accents and case (É sorts with E)."""
-    import unicodedata
-    text = label.text if label else fallback
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    return fold(label.text if label else fallback)

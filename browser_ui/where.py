@@ -7,12 +7,11 @@ province, or elsewhere. Plain functions over a store: no Flask here (the pages: 
 from __future__ import annotations
 
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 
 from sparql_endpoint.store import Store
 
-from .labels import Label, fetch_labels, sort_key
+from .labels import Label, fetch_labels, fold, sort_key
 from .language import pick
 from .resources import Resource, iri, load
 
@@ -33,8 +32,7 @@ SELECT ?place ?type ?parent ?name WHERE {{
 
 def normalise(text: str) -> str:
     """Lowercase ASCII-like words: "Mpinga-Kayove" and "mpinga kayové" both give "mpinga kayove"."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
 
 
 @dataclass

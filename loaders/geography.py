@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.metadata
-import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import yaml
 
 from isoko.config import Config
 
+from .kinds import slugify
 from .problems import Problem
 from .yaml_source import LineDict, LineList
 
@@ -38,11 +37,6 @@ class Disagreement:
     ours: str  # what data/ says
     published: str
     why: str
-
-
-def slug_of(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_name))
 
 
 def _record(values: dict) -> LineDict:
@@ -86,7 +80,7 @@ def map_records(config: Config) -> tuple[list[tuple[str, LineDict]], dict[str, d
                   "16 mars 2023); not in the catalogue's cited sources."}
     province_slugs = {}
     for province in provinces.data:
-        slug = slug_of(province["name"]) + "-province"
+        slug = slugify(province["name"]) + "-province"
         province_slugs[province["code"]] = slug
         extra[slug] = {"code": province["code"], "chef_lieu": province["capital"]}
         if slug not in ours:
@@ -95,7 +89,7 @@ def map_records(config: Config) -> tuple[list[tuple[str, LineDict]], dict[str, d
                                               "the package's", "data/ lacks it"))
     commune_slugs = {}
     for commune in communes.data:
-        slug, parent = slug_of(commune["name"]), province_slugs[commune["province_code"]]
+        slug, parent = slugify(commune["name"]), province_slugs[commune["province_code"]]
         if slug not in ours:  # the same commune spelt otherwise ("Karus", "karusi"): ours, with the code
             close = difflib.get_close_matches(slug, [s for s, w in ours.items() if w == f"place/{parent}"
                                                      and s not in commune_slugs.values()], n=1, cutoff=0.8)

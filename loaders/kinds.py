@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -27,6 +28,12 @@ KINDS = {kind.name: kind for kind in (
 )}
 SOURCE_KINDS = tuple(name for name, kind in KINDS.items() if kind.types)  # themes/events live in ontology/
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """A slug made of `text`: "Mpinga-Kayove" -> "mpinga-kayove", "Karusi (commune)" -> "karusi-commune"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 # Nested blocks are nodes of their own; JSON-LD cannot type them from the key, so we do.
 BLOCK_TYPES = {

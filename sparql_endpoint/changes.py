@@ -55,7 +55,11 @@ def _path(node: str, predicate: str, links: dict[str, tuple[str, str]]) -> tuple
 def diff(entity: str, old: bytes, new: bytes) -> list[Change]:
     """The changes from description `old` to `new` (either may be empty: created or removed),
     in a stable order: the entity's own properties first, then its nodes'."""
-    old_quads, new_quads = parse(old), parse(new)
+    return diff_quads(entity, parse(old), parse(new))
+
+
+def diff_quads(entity: str, old_quads: list[ox.Quad], new_quads: list[ox.Quad]) -> list[Change]:
+    """`diff` of descriptions already parsed."""
     before, after = _values(old_quads), _values(new_quads)
     links = {**_links(entity, old_quads), **_links(entity, new_quads)}
     changes = []

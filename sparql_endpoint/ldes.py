@@ -47,12 +47,20 @@ def N(iri: str) -> ox.NamedNode:  # noqa: N802 (short, as in rdflib's URIRef use
     return ox.NamedNode(iri)
 
 
-def served_history() -> History:
-    build = served()
+def history_or_none() -> History | None:
+    """The served build's history, None when it has none (built before versioning, or remote)."""
     try:
-        return History(build_file(current_app.config["ISOKO"], build.id, FILE_NAME))
+        return History(build_file(current_app.config["ISOKO"], served().id, FILE_NAME))
     except HistoryUnavailable:
+        return None
+
+
+def served_history() -> History:
+    """The served build's history, or 404."""
+    history = history_or_none()
+    if history is None:
         abort(404, "this build has no change history (built before versioning, or not a local build)")
+    return history
 
 
 def stream_iri() -> str:

@@ -4,6 +4,7 @@ stored inert and never shown unescaped, and the public sees only counts. SQLite 
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import func, select
@@ -35,8 +36,8 @@ def test_feedback_reaches_its_institution_only(office):
     answer = _send(reader, {"message": "The fee is 250,000 BIF since 2026.", "contact": "reader@example.org"})
     assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
     [item] = _stored(config)
-    assert (item.institution, item.state, item.build_id) == ("police", "open", __import__("json").load(
-        open(config.var_dir / "current" / "build.json"))["id"])
+    served = json.loads((config.var_dir / "current" / "build.json").read_text())["id"]
+    assert (item.institution, item.state, item.build_id) == ("police", "open", served)
     police, registry = logged_in(app, "police-editor@isoko.bi"), logged_in(app, "registry-editor@isoko.bi")
     assert "The fee is 250,000 BIF" in police.get(BASE + "/office/feedback").get_data(as_text=True)
     assert "The fee is 250,000 BIF" not in registry.get(BASE + "/office/feedback").get_data(as_text=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .cells import ITEM_SEPARATOR, SEPARATOR, cell_text, is_blank, parse_amount, plain_number, split_values, unescape
@@ -54,11 +53,6 @@ def read_header(spec: SheetSpec, number: int, cells: list, display: str) -> tupl
         problems.append(SheetProblem(display, number, "", "no `slug` column",
                                      "add a column named `slug` with the file name of each entity (e.g. ordinary-passport)"))
     return Header(number, positions, by_name, len(cells)), problems
-
-
-def suggest_slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 
 @dataclass

@@ -18,9 +18,9 @@ import yaml
 
 from isoko.config import Config
 
-from ..kinds import SLUG
+from ..kinds import SLUG, slugify
 from .cells import CellError, Formula, cell_text, is_blank
-from .convert import Header, RowContext, read_header, row_record, suggest_slug
+from .convert import Header, RowContext, read_header, row_record
 from .files import read_rows
 from .problems import SheetError, SheetProblem, column_letter
 from .spec import SheetSpec, sheet_spec
@@ -120,7 +120,7 @@ def _convert_rows(config: Config, spec: SheetSpec, rows: Iterator[tuple[int, lis
                                           "give the file name of the entity, e.g. ordinary-passport"))
             continue
         if not SLUG.match(slug):
-            suggestion = suggest_slug(slug)
+            suggestion = slugify(slug)
             problems.append(where.problem(slug_column, f'"{slug}" is not a valid slug',
                                           "use lowercase ASCII words joined by hyphens"
                                           + (f", e.g. {suggestion}" if suggestion else "")))
