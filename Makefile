@@ -7,16 +7,18 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 AXE := tools/axe/node_modules/axe-core/axe.min.js
 LDES_CLIENT := tools/ldes-client/node_modules/.bin/ldes-client
+# The SPARQL workbench's bundles (YASGUI, Vega, Cytoscape; tools/workbench), served from sparql_endpoint/static/dist.
+WORKBENCH := sparql_endpoint/static/dist/manifest.json
 FUSEKI_PORT ?= 3030
 # Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
 FUSEKI := deploy/fuseki/target/lib/.resolved
 
-.PHONY: setup build serve test clean browser-deps postgres-deps fuseki bench bench-attack bench-history
+.PHONY: setup build serve test clean browser-deps postgres-deps fuseki bench bench-attack bench-history bench-endpoint workbench bench-pages bench-build
 
 # UI translations: the .po catalogues are the source, the compiled .mo files are not kept in git.
 MO := $(patsubst %.po,%.mo,$(wildcard browser_ui/translations/*/LC_MESSAGES/messages.po))
 
-setup: $(STAMP) $(MO)
+setup: $(STAMP) $(MO) $(WORKBENCH)
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
@@ -40,6 +42,12 @@ browser-deps: $(AXE)
 $(AXE): tools/axe/package.json tools/axe/package-lock.json
 	cd tools/axe && npm ci --no-audit --no-fund
 	touch $(AXE)
+
+# npm ci, then esbuild (tools/workbench/build.mjs); again only when the lock file or a source changed.
+workbench: $(WORKBENCH)
+
+$(WORKBENCH): tools/workbench/package.json tools/workbench/package-lock.json tools/workbench/build.mjs $(wildcard tools/workbench/src/*)
+	cd tools/workbench && npm ci --no-audit --no-fund && node build.mjs
 
 # The database tests start their own PostgreSQL server (tests/postgres.py): Debian's postgresql,
 # installed with apt-get when missing (its default cluster is left stopped).
@@ -71,9 +79,23 @@ bench: setup $(FUSEKI)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/endpoint.py
 	$(BIN)/python benchmarks/attack.py
 	$(BIN)/python benchmarks/history.py
 	$(BIN)/python benchmarks/publish.py
+	$(BIN)/python benchmarks/pages.py
+
+# /sparql against raw `oxigraph serve-read-only` (benchmarks/endpoint.py): lookups and the example
+# queries with the result cache off and on, at 8 and 64 connections; BENCH_SIZES=real for the real catalogue only.
+bench-endpoint: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/endpoint.py
+
+# A full build of the generated 1M catalogue, then an incremental one after one procedure changed
+# (benchmarks/build.py: wall to the switch, CPU, peak RSS, stages; --size 100k for a quick run).
+bench-build: setup
+	$(BIN)/python benchmarks/build.py
 
 # The endpoint under attack alone (benchmarks/attack.py): 16 heavy + 16 browsing clients for 60 s.
 bench-attack: setup
@@ -83,6 +105,12 @@ bench-attack: setup
 bench-history: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/history.py
+
+# Cold and cached pages at 1M, serving memory, the page cache after a one-procedure publish
+# (benchmarks/pages.py; BENCH_PAGES_SIZE=100k for a quick run).
+bench-pages: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf var .pytest_cache

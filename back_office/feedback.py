@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from browser_ui.language import preferred_language
@@ -20,6 +19,7 @@ from loaders.kinds import SLUG
 from sparql_endpoint.engine import served
 from sparql_endpoint.negotiation import choose
 
+from .form_tokens import BadSignature, SignatureExpired, form_token as signed_token, read_token
 from .models import Feedback
 from .permissions import institutions_of, read_record
 from .web import db
@@ -33,11 +33,7 @@ HONEYPOT = "website"
 
 def form_token(kind: str, slug: str, build_id: str) -> str:
     """The token of the feedback form on the page of kind/slug in build `build_id`."""
-    return _signer().dumps([kind, slug, build_id])
-
-
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="isoko-feedback")
+    return signed_token("feedback", kind, slug, build_id)
 
 
 def _answer(template: str, status: int, **context) -> Response:
@@ -56,7 +52,7 @@ def receive(kind: str, slug: str) -> Response:
         abort(404)
     back = f"/id/{kind}/{slug}"
     try:
-        token_kind, token_slug, build_id = _signer().loads(request.form.get("token", ""), max_age=FORM_DAYS * 86400)
+        token_kind, token_slug, build_id = read_token("feedback", request.form.get("token", ""), FORM_DAYS)
     except SignatureExpired:
         return _answer("feedback_sent.html", 400, back=back, problem=_(
             "This form is too old: reload the page and write your message again."))

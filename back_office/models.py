@@ -9,6 +9,7 @@
   withdrawn. `base_hash` is the hash of the source file the draft started from (None for a new
   entity): publishing a draft whose base is no longer the file on disk is refused as a conflict.
 - The audit log keeps every published change (who, when, why, the record before and after).
+- Stored queries: the SPARQL texts behind the public permanent links /q/<key>, written once.
 
 The schema is created and upgraded by the migrations in back_office/migrations/ (Alembic).
 """
@@ -20,8 +21,7 @@ from datetime import datetime, timezone
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("editor", "reviewer", "translator", "kirundi-reviewer")
-GLOBAL_ROLES = ("translator", "kirundi-reviewer")  # their institution is "*"
+from .roles import GLOBAL_ROLES, ROLES  # noqa: F401  (in their own module: the command line reads them)
 STATES = ("draft", "submitted", "sent-back", "published", "withdrawn")
 
 
@@ -162,3 +162,14 @@ class InterfaceTranslation(Base):
     decided: Mapped[datetime | None] = mapped_column(default=None)
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
 
+
+
+class StoredQuery(Base):
+    """A SPARQL query text behind a permanent link /q/<key> (sparql_endpoint/permalinks.py): the key
+    is derived from the text, so a row is written once and never changed."""
+
+    __tablename__ = "stored_queries"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(default=now)

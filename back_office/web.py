@@ -23,7 +23,6 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from browser_ui.page_cache import expires_in
 from isoko.config import Config
 from sparql_endpoint.engine import served
 
@@ -102,7 +101,6 @@ class OfficeOnlySessions(SecureCookieSessionInterface):
 
 def _feedback_token(slug: str) -> str:
     from .feedback import form_token  # feedback imports this module
-    expires_in(86400)  # a cached page's form token is at most a day old (tokens last feedback.FORM_DAYS)
     return form_token("procedure", slug, served().id)
 
 

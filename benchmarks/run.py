@@ -121,10 +121,8 @@ def server(command: list[str], ready: str, name: str, timeout: float = 300, env:
         out.close()
 
 
-def tree_memory_mb(pid: int) -> dict:
-    """Memory of a process and all its descendants (MB): the sum of RSS (pages shared by forked
-    workers counted in each) and of PSS (each shared page split among its sharers, so the sum is
-    what the tree really holds), and how many processes."""
+def process_tree(pid: int) -> set[int]:
+    """A process and all its descendants."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -138,6 +136,14 @@ def tree_memory_mb(pid: int) -> dict:
         current = todo.pop()
         family.add(current)
         todo.extend(child for child, parent in parents.items() if parent == current and child not in family)
+    return family
+
+
+def tree_memory_mb(pid: int) -> dict:
+    """Memory of a process and all its descendants (MB): the sum of RSS (pages shared by forked
+    workers counted in each) and of PSS (each shared page split among its sharers, so the sum is
+    what the tree really holds), and how many processes."""
+    family = process_tree(pid)
     totals = {"Rss:": 0, "Pss:": 0}
     for member in family:
         try:

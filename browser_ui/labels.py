@@ -1,15 +1,29 @@
-"""Human labels for IRIs, fetched in one query per page and chosen in the reader's language."""
+"""Human labels for IRIs, fetched in one query per page and chosen in the reader's language.
+
+The labels read from the served build's store are kept (per worker, LABELS_KEPT IRIs at most,
+least recently used out): the same institutions, documents, themes and currencies are labelled on
+thousands of pages, and each label costs store seeks. A build is immutable, so they never go stale;
+a new build comes with a new store object, which starts with no labels kept.
+"""
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from flask import current_app, g, has_app_context
 
-from sparql_endpoint.store import Store
+from sparql_endpoint.store import OxigraphStore, Store
 
 from .language import pick
+from .page_dependencies import note
+
+LABELS_KEPT = 10_000  # about 11 MB per worker at 1M (1.1 KB an IRI, three languages)
+Texts = dict[str, dict[str, str]]  # label property -> language ("" untagged) -> text
 
 LABEL_PROPERTIES = ("skos:prefLabel", "dct:title", "rdfs:label", "skos:notation")
 PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -25,22 +39,60 @@ class Label:
     fallback: bool  # True when not in the reader's language
 
 
+class KeptLabels:
+    """The label texts of IRIs in one immutable store, least recently used out (thread-safe)."""
+
+    def __init__(self, capacity: int = LABELS_KEPT):
+        self.capacity = capacity
+        self._texts: OrderedDict[str, Texts] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, iris: set[str]) -> dict[str, Texts]:
+        with self._lock:
+            found = {iri: self._texts[iri] for iri in iris if iri in self._texts}
+            for iri in found:
+                self._texts.move_to_end(iri)
+        return found
+
+    def put(self, texts: dict[str, Texts]) -> None:
+        with self._lock:
+            self._texts.update(texts)
+            while len(self._texts) > self.capacity:
+                self._texts.popitem(last=False)
+
+
+_kept: weakref.WeakKeyDictionary[Store, KeptLabels] = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def _kept_for(store: Store) -> KeptLabels | None:
+    """The labels kept for `store` when it is the served build's local store (read-only, so its
+    labels never change; a remote store answers for successive builds, a build's own store is written)."""
+    if not (isinstance(store, OxigraphStore) and has_app_context()):
+        return None
+    if "served_store" not in g:  # once per request: it costs a readlink
+        current = current_app.extensions.get("isoko.current")
+        g.served_store = current.get().store if current is not None else None
+    if g.served_store is not store:
+        return None
+    with _kept_lock:
+        return _kept.setdefault(store, KeptLabels())
+
+
 def fetch_labels(store: Store, iris: set[str], language: str, order: tuple[str, ...]) -> dict[str, Label]:
     if not iris:
         return {}
-    values = " ".join(f"<{iri}>" for iri in sorted(iris))
-    # One VALUES and a FILTER: with a second VALUES for ?p, pyoxigraph scans every triple
-    # (282 ms for 30 IRIs at 1M triples, against 4 ms; benchmarks/README.md).
-    rows = store.select(PREFIXES + f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} "
-                        f"?x ?p ?l FILTER(?p IN ({', '.join(LABEL_PROPERTIES)})) }}")
-    found: dict[str, dict[str, dict[str, str]]] = {}
-    for row in rows:
-        literal = row["l"]
-        if isinstance(literal, ox.Literal):
-            by_property = found.setdefault(row["x"].value, {}).setdefault(_short(row["p"].value), {})
-            by_property.setdefault(literal.language or "", literal.value)
+    note(iris)
+    kept = _kept_for(store)
+    texts = kept.get(iris) if kept is not None else {}
+    missing = iris - texts.keys()
+    if missing:
+        read = _read_texts(store, missing)
+        texts.update(read)
+        if kept is not None:
+            kept.put(read)
     labels = {}
-    for iri, by_property in found.items():
+    for iri, by_property in texts.items():
         for prop in LABEL_PROPERTIES:
             chosen = pick(by_property.get(prop, {}), language, (*order, ""))
             if chosen:
@@ -48,6 +100,22 @@ def fetch_labels(store: Store, iris: set[str], language: str, order: tuple[str, 
                 labels[iri] = Label(text, lang, bool(lang) and lang != language)
                 break
     return labels
+
+
+def _read_texts(store: Store, iris: set[str]) -> dict[str, Texts]:
+    """The label texts of each of `iris` (empty for those without a label)."""
+    values = " ".join(f"<{iri}>" for iri in sorted(iris))
+    # One VALUES and a FILTER: with a second VALUES for ?p, pyoxigraph scans every triple
+    # (282 ms for 30 IRIs at 1M triples, against 4 ms; benchmarks/README.md).
+    rows = store.select(PREFIXES + f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} "
+                        f"?x ?p ?l FILTER(?p IN ({', '.join(LABEL_PROPERTIES)})) }}")
+    found: dict[str, Texts] = {iri: {} for iri in iris}
+    for row in rows:
+        literal = row["l"]
+        if isinstance(literal, ox.Literal):
+            by_property = found[row["x"].value].setdefault(_short(row["p"].value), {})
+            by_property.setdefault(literal.language or "", literal.value)
+    return found
 
 
 def _short(iri: str) -> str:
@@ -65,6 +133,8 @@ def local_name(iri: str) -> str:
 
 def fold(text: str) -> str:
     """`text` without accents and case: "Bisindé" -> "bisinde"."""
+    if text.isascii():  # nothing to decompose (most titles: a tenth of an entity page's time otherwise)
+        return text.casefold()
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 

@@ -5,7 +5,9 @@ memory per worker process, least recently used first out of a byte budget (ISOKO
 A page is a function of the served build, the URL (scheme, host, path and query), the reader's
 language as resolved (`?lang`, cookie or Accept-Language: never the raw headers), the Accept header
 (an HTML page or its RDF/JSON twin) and Accept-Encoding (compressed or not). The key holds exactly
-these, and a build switch empties the cache. A hit is answered by a WSGI middleware in front of
+these. A build switch drops the pages it may have changed (those that show an entity it changed,
+looked up what points to one, or depend on everything: browser_ui/page_dependencies.py) and keeps
+the others. A hit is answered by a WSGI middleware in front of
 Flask (`FastPath`: routing, the key and the copy, about a fifth of a millisecond); it still answers
 conditional requests (ETag, 304), carries the same headers as the miss it copies (plus
 `X-Isoko-Cache: hit`) and replays the side effects the page registered with `also_on_hit` (the
@@ -35,6 +37,7 @@ from sparql_endpoint.engine import served
 from sparql_endpoint.store import StoreUnavailable
 
 from .language import resolve_language
+from .page_dependencies import Changes, Dependencies, changed_entities, dependencies
 
 CACHED_BLUEPRINTS = ("ui", "search", "history", "feeds", "ldes", "coverage", "where")
 NOT_CACHED = frozenset({"ui.static"})
@@ -53,13 +56,16 @@ class Entry:
     replay: tuple[tuple[Callable[..., Any], tuple], ...]
     expires: float | None  # time.monotonic() after which the entry is stale; None: the build's life
     size: int
+    depends: Dependencies | None = None  # the entities it shows (page_dependencies); None: everything
 
 
 class PageCache:
-    """A thread-safe LRU of Entries within `budget` bytes, for one build at a time."""
+    """A thread-safe LRU of Entries within `budget` bytes, for one build at a time; `changes` tells
+    which entities a new build changed (without it, or when it answers None, a switch drops all)."""
 
-    def __init__(self, budget: int):
+    def __init__(self, budget: int, changes: Callable[[str, str], Changes | None] | None = None):
         self.budget = budget
+        self.changes = changes
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._size = 0
         self._build: str | None = None
@@ -74,10 +80,8 @@ class PageCache:
 
     def get(self, build: str, key: tuple) -> Entry | None:
         with self._lock:
-            if build != self._build:  # a new build is served: nothing cached is valid any more
-                self._entries.clear()
-                self._size, self._build = 0, build
-                return None
+            if build != self._build:  # a new build is served: drop what it may have changed
+                self._switch(build)
             entry = self._entries.get(key)
             if entry is None:
                 return None
@@ -86,6 +90,15 @@ class PageCache:
                 return None
             self._entries.move_to_end(key)
             return entry
+
+    def _switch(self, build: str) -> None:
+        changed = self.changes(self._build, build) if self.changes and self._build else None
+        if changed is None:
+            self._entries.clear()
+        else:
+            for key in [k for k, e in self._entries.items() if changed.stale(e.depends)]:
+                del self._entries[key]
+        self._size, self._build = sum(e.size for e in self._entries.values()), build
 
     def put(self, build: str, key: tuple, entry: Entry) -> None:
         """Keep `entry` unless it is too large or was made for a build no longer served."""
@@ -180,9 +193,11 @@ def _entry(response: Response) -> Entry | None:
     headers = tuple((name, value) for name, value in response.headers.items()
                     if name.lower() not in NOT_KEPT)
     ttl = g.get("page_cache_ttl")
-    size = len(body) + sum(len(name) + len(value) for name, value in headers) + ENTRY_OVERHEAD
+    depends = dependencies()
+    size = (len(body) + sum(len(name) + len(value) for name, value in headers) + ENTRY_OVERHEAD
+            + (depends.size if depends is not None else 0))
     return Entry(response.status_code, headers, body, tuple(g.get("page_cache_replay", ())),
-                 None if ttl is None else time.monotonic() + ttl, size)
+                 None if ttl is None else time.monotonic() + ttl, size, depends)
 
 
 def _store(cache: PageCache, response: Response) -> Response:
@@ -202,7 +217,8 @@ def install(app: Flask, budget_mb: float) -> PageCache | None:
     the cache then keeps the final bytes."""
     if budget_mb <= 0:
         return None
-    cache = PageCache(int(budget_mb * 1024 * 1024))
+    config = app.config["ISOKO"]
+    cache = PageCache(int(budget_mb * 1024 * 1024), lambda old, new: changed_entities(config, old, new))
     app.extensions["isoko.page_cache"] = cache
     app.before_request(_note_key)
     app.after_request(lambda response: _store(cache, response))

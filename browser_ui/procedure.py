@@ -8,10 +8,17 @@ from sparql_endpoint.store import Store
 
 from .formatting import format_amount, format_duration
 from .labels import Label, fetch_labels
+from .page_dependencies import note_links_to
 from .resources import Resource, iri, load
 
 LINKED = ("cv:hasCompetentAuthority", "cpsv:hasInput", "cpsv:produces", "cv:hasLegalResource", "cv:hasChannel",
           "cv:thematicArea", "cv:isGroupedBy", "cv:relatedService", "dct:audience")
+DETAILED = ("cv:hasCompetentAuthority", "cpsv:hasInput", "cpsv:produces", "cv:hasLegalResource", "cv:hasChannel")
+# What the page shows of the institutions, documents, laws, offices and currencies it links to
+# (besides their labels): reading their other triples (descriptions in three languages) cost
+# more than the rest of the page.
+DETAILS = ("cv:contactPoint", "foaf:homepage", "dct:type", "foaf:page", "eli:date_document", "skos:notation",
+           "locn:address", "isoko:openingHoursDescription")
 
 
 @dataclass
@@ -80,16 +87,16 @@ def build_page(store: Store, procedure_iri: str, language: str, order: tuple[str
         return None
     linked = {i for curie in LINKED for i in procedure.links(curie)}
     currencies = {node.first("cv:currency") for node in procedure.node_list("cv:hasCost")} - {None}
-    related = load(store, linked | currencies, language, order)
-    extra = {t for r in related.values() for curie in ("dct:type",) for t in r.links(curie)}
-    related.update(load(store, extra, language, order))
+    related = load(store, {i for curie in DETAILED for i in procedure.links(curie)} | currencies, language, order,
+                   DETAILS)
+    types = {t for r in related.values() for t in r.links("dct:type")}
+    labels = fetch_labels(store, linked | currencies | types, language, order)
 
     def link(target: str) -> Link:
-        resource = related.get(target)
-        return Link(href(target), resource.label if resource else None, target)
+        return Link(href(target), labels.get(target), target)
 
     issuers = _issuers(store, procedure.links("cpsv:hasInput"), language, order, href)
-    fees = [_fee(node, related, language) for node in procedure.node_list("cv:hasCost")]
+    fees = [_fee(node, related, labels, language) for node in procedure.node_list("cv:hasCost")]
     duration = procedure.first("cv:processingTime")
     return ProcedurePage(
         resource=procedure,
@@ -102,11 +109,11 @@ def build_page(store: Store, procedure_iri: str, language: str, order: tuple[str
         processing_time=format_duration(duration, language) if duration else None,
         laws=[(link(law), related[law].first("eli:date_document") if law in related else None)
               for law in procedure.links("cv:hasLegalResource")],
-        offices=[_office(link(o), related.get(o), related) for o in procedure.links("cv:hasChannel")],
+        offices=[_office(link(o), related.get(o), labels) for o in procedure.links("cv:hasChannel")],
         themes=[link(t) for t in procedure.links("cv:thematicArea")],
         events=[link(e) for e in procedure.links("cv:isGroupedBy")],
         related=[link(r) for r in procedure.links("cv:relatedService")],
-        audiences=[related[a].label for a in procedure.links("dct:audience") if a in related and related[a].label],
+        audiences=[labels[a] for a in procedure.links("dct:audience") if a in labels],
         websites=sorted({w for a in procedure.links("cv:hasCompetentAuthority") if a in related
                          for w in related[a].links("foaf:homepage")}),
     )
@@ -115,6 +122,7 @@ def build_page(store: Store, procedure_iri: str, language: str, order: tuple[str
 def _issuers(store: Store, documents: list[str], language: str, order, href) -> dict[str, list[Issuer]]:
     if not documents:
         return {}
+    note_links_to(documents)  # a procedure that starts or stops issuing one changes this page
     values = " ".join(f"<{d}>" for d in documents)
     rows = store.select(f"""SELECT ?doc ?procedure ?institution WHERE {{ VALUES ?doc {{ {values} }}
         ?procedure <{iri('cpsv:produces')}> ?doc ; <{iri('cv:hasCompetentAuthority')}> ?institution }}""")
@@ -133,20 +141,20 @@ def _document(link: Link, resource: Resource | None, issuers: list[Issuer]) -> D
                     is_form=any(t.endswith("/document-type/form") for t in types))
 
 
-def _fee(node: Resource, related: dict[str, Resource], language: str) -> Fee:
+def _fee(node: Resource, related: dict[str, Resource], labels: dict[str, Label], language: str) -> Fee:
     currency_iri = node.first("cv:currency") or ""
     currency = related.get(currency_iri)
     amount = node.first("cv:hasValue")
     return Fee(amount=format_amount(amount, language) if amount else "",
                currency=currency.first("skos:notation") if currency else currency_iri.rsplit("/", 1)[-1],
-               currency_name=currency.label if currency else None, description=node.text("dct:description"),
+               currency_name=labels.get(currency_iri) if currency else None,
+               description=node.text("dct:description"),
                date=node.first("dct:date"), sources=node.links("dct:source"))
 
 
-def _office(link: Link, office: Resource | None, related: dict[str, Resource]) -> Office:
+def _office(link: Link, office: Resource | None, labels: dict[str, Label]) -> Office:
     if office is None:
         return Office(link, None, None, None, [])
     address = next((a.text("locn:fullAddress") for a in office.node_list("locn:address")), None)
-    kind = related.get(office.first("dct:type") or "")
-    return Office(link, kind.label if kind else None, address, office.text("isoko:openingHoursDescription"),
+    return Office(link, labels.get(office.first("dct:type") or ""), address, office.text("isoko:openingHoursDescription"),
                   office.links("foaf:page"))

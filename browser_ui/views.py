@@ -17,9 +17,10 @@ from .labels import Label, fetch_labels, local_name, sort_key
 from .pages import (concept_page, institution_page, institutions_index, procedure_counts, resources_of_type,
                     scheme_members)
 from .page_cache import also_on_hit, expires_in
+from .page_dependencies import note, note_links_to, noted, track
 from .paging import page_of, titles_by_kind
 from .popularity import count_view, most_viewed
-from .procedure import Link, build_page as procedure_page
+from .procedure import Link, ProcedurePage, build_page as procedure_page
 from .schema_org import schema_org
 from .search import SearchUnavailable, index_path
 from .language import COOKIE, preferred_language
@@ -156,6 +157,7 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
     if kind not in KINDS or not SLUG.match(slug) or (ext and ext not in RDF_TYPES):
         abort(404)
     iri = f"{_config().id_base}{kind}/{slug}"
+    _track(iri)
     build = served()
     if ext:
         media_type = RDF_TYPES[ext]
@@ -173,8 +175,11 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
         if page is not None:
             if kind == "procedure":
                 also_on_hit(count_view, _config().var_dir / "views.sqlite", iri)
-            return _page(TEMPLATES.get(kind, f"{kind}.html"), page=page, iri=iri, slug=slug, alternates=alternates,
-                         schema_org=schema_org(kind, page, iri, request.base_url), changed=changed)
+            response = _page(TEMPLATES.get(kind, f"{kind}.html"), page=page, iri=iri, slug=slug,
+                             alternates=alternates, schema_org=schema_org(kind, page, iri, request.base_url),
+                             changed=changed)
+            _chain_lookups(page)
+            return response
     rows = _rows(build.store, iri)
     if not rows:
         abort(404)
@@ -194,10 +199,26 @@ def checklist(slug: str) -> Response:
     if not SLUG.match(slug):
         abort(404)
     iri = f"{_config().id_base}procedure/{slug}"
+    _track(iri)
     page = procedure_page(served().store, iri, preferred_language(), _config().languages, local_href)
     if page is None:
         abort(404)
     return _page("checklist.html", page=page, iri=iri, slug=slug)
+
+
+def _chain_lookups(page) -> None:
+    """A procedure page's prerequisites section found who issues each document of the chain: the
+    page is stale when a procedure starts or stops issuing any document it shows (when nothing it
+    requires comes from another procedure there is no such section)."""
+    if isinstance(page, ProcedurePage) and any(document.issuers for document in page.required):
+        note_links_to(noted(_config().id_base + "document/"))
+
+
+def _track(iri: str) -> None:
+    """The page of `iri` lists what it reads (its own triples, its `#` nodes' and the links to it
+    are the entity's; see page_dependencies), so that a build changing none of it keeps the page."""
+    track()
+    note([iri])
 
 
 def _described(store, iri: str) -> list[str]:
@@ -238,6 +259,7 @@ def _rows(store, iri: str) -> list[Row]:
 
 
 def _incoming(store, iri: str) -> list[Value]:
+    note_links_to([iri])
     found = store.select(f'SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}> FILTER(!STRSTARTS(STR(?s), "{iri}#")) }} LIMIT 500')
     values = []
     for row in found:

@@ -2,13 +2,16 @@
 
 Thin views over browser_ui/analysis/ (one module per analysis, each running its documented query of
 sparql_endpoint/queries/ on the served store); here only the labels in the reader's language, the
-templates, the CSV responses and their caching headers. Nothing here needs JavaScript.
+templates, the CSV responses and their caching headers. Nothing here needs JavaScript: the charts
+are inline SVG drawn on the server (workbench_charts.py); the dependency map's interactive network is
+an addition for browsers that run scripts.
 
     /analysis                       index, with the rules and the queries behind each page
     /analysis/tree/<slug>           prerequisite tree of a procedure, its true cost and time (+ ?format=csv)
     /analysis/costs                 true cost and time of every procedure with prerequisites (+ csv)
     /analysis/dependencies          cross-ministry dependency map, table and SVG (?level=top, + csv)
     /analysis/once-only             documents carried between institutions (+ csv)
+    /analysis/institutions          procedures, documents and fees per institution (+ csv)
     /analysis/quality               data-quality dashboard per institution (?sort=&order=, + csv)
     /analysis/quality/<slug>        one institution's gaps (?missing=fact)
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
@@ -27,7 +31,9 @@ from loaders.kinds import SLUG
 from loaders.quality import read_quality
 from sparql_endpoint.protocol import served
 
-from .analysis import common, dependency_map as dm, once_only as oo, prerequisites as pq, quality as qa
+from . import workbench_charts as charts
+from .analysis import common, dependency_map as dm, institutions as inst, once_only as oo, prerequisites as pq
+from .analysis import quality as qa
 from .analysis import true_cost as tc
 from .analysis.graph import Graph
 from .formatting import format_amount, format_duration
@@ -89,10 +95,18 @@ class Prerequisites:
 
 
 def prerequisites(procedure: str) -> Prerequisites:
-    graph, tree, cost = tc.of_procedure(served().store, procedure)
+    build = served()
+    graph, tree, cost = _of_procedure(build.id, build.store, procedure)
     # the procedures, their institutions and every document of the chain (the keys of graph.issuers)
     iris = {procedure} | set(graph.issuers) | {i for f in graph.facts.values() for i in (f.iri, *f.institutions)}
     return Prerequisites(tree, cost, labels(iris), graph)
+
+
+@lru_cache(maxsize=2048)
+def _of_procedure(build_id: str, store, procedure: str) -> tuple[Graph, pq.Tree, tc.TrueCost]:
+    """A procedure's chain and true cost depend on the build only: computed once per build and worker
+    (over half of an uncached procedure page's time at 1M, benchmarks/README.md); never mutated."""
+    return tc.of_procedure(store, procedure)
 
 
 @blueprint.app_template_global("analysis_prerequisites")
@@ -124,7 +138,8 @@ def _procedure_iri(slug: str) -> str:
 @blueprint.route("/analysis")
 def index() -> Response:
     return _page("analysis_index.html", queries={name: query_href(name) for name in (
-        pq.TREE_QUERY, tc.COST_QUERY, dm.MAP_QUERY, oo.ONCE_ONLY_QUERY, qa.COMPLETENESS_QUERY, qa.QUALITY_QUERY)})
+        pq.TREE_QUERY, tc.COST_QUERY, dm.MAP_QUERY, oo.ONCE_ONLY_QUERY, qa.COMPLETENESS_QUERY, qa.QUALITY_QUERY,
+        inst.ACTIVITY_QUERY, inst.FEES_QUERY)})
 
 
 @blueprint.route("/analysis/tree/<slug>")
@@ -163,7 +178,8 @@ def dependencies() -> Response:
     layout = dm.map_layout(edges)
     short = dm.short_names(store, {b.iri for b in layout.issuers + layout.requirers}, titles(links))
     return _page("analysis_dependencies.html", edges=edges, links=links, layout=layout, short=short, level=level,
-                 query=query_href(dm.MAP_QUERY))
+                 query=query_href(dm.MAP_QUERY), heatmap=charts.dependency_heatmap(edges, short),
+                 network=dm.network(edges, short.__getitem__))
 
 
 # --- once-only report --------------------------------------------------------------------------
@@ -174,7 +190,24 @@ def once_only() -> Response:
     links = labels({i for c in carried for i in (c.document, *c.issuers, *c.requirers, *c.procedures)})
     if wants_csv():
         return csv_response("once-only.csv", oo.CSV_HEADER, oo.csv_rows(carried, titles(links)))
-    return _page("analysis_once_only.html", carried=carried, links=links, query=query_href(oo.ONCE_ONLY_QUERY))
+    return _page("analysis_once_only.html", carried=carried, links=links, query=query_href(oo.ONCE_ONLY_QUERY),
+                 chart_svg=charts.once_only_chart(carried, titles(links)))
+
+
+# --- institutions at a glance ------------------------------------------------------------------
+
+@blueprint.route("/analysis/institutions")
+def institutions() -> Response:
+    store = served().store
+    figures = inst.institution_figures(store)
+    links = labels({f.institution for f in figures})
+    if wants_csv():
+        return csv_response("institutions.csv", *inst.csv_table(figures, titles(links)))
+    short = dm.short_names(store, set(links), titles(links)).__getitem__
+    return _page("analysis_institutions.html", figures=figures, links=links, currencies=inst.currencies(figures),
+                 activity_chart=charts.institutions_activity(figures, short),
+                 fees_chart=charts.institutions_fees(figures, short),
+                 activity_query=query_href(inst.ACTIVITY_QUERY), fees_query=query_href(inst.FEES_QUERY))
 
 
 # --- data-quality dashboard --------------------------------------------------------------------
@@ -207,10 +240,11 @@ def quality() -> Response:
     if wants_csv():
         return csv_response("data-quality.csv", qa.CSV_HEADER, qa.csv_rows(table, titles(links), bool(report)),
                             day=today())
+    short = dm.short_names(served().store, set(links), titles(links)).__getitem__
     return _page_of_the_day("analysis_quality.html", table=table, links=links, facts=FACT_NAMES,
                             column=column, order=order, report=report, total=qa.quality_total(rows),
                             since=qa.year_before(today()), slug=_slug, query=query_href(qa.QUALITY_QUERY),
-                            gaps_query=query_href(qa.COMPLETENESS_QUERY))
+                            gaps_query=query_href(qa.COMPLETENESS_QUERY), chart_svg=charts.quality_chart(table, short))
 
 
 def _slug(iri: str) -> str:
@@ -237,4 +271,6 @@ def quality_gaps(slug: str) -> Response:
     ordered = sorted(shown, key=lambda p: sort_key(links[p].label, p))
     return _page_of_the_day("analysis_quality_gaps.html", entry=entry, links=links, facts=FACT_NAMES,
                             missing=missing, procedures=ordered, warnings=warnings, institution=institution,
-                            slug=slug, report=report, since=qa.year_before(today()))
+                            slug=slug, report=report, since=qa.year_before(today()),
+                            chart_svg=charts.institution_facts_chart(entry, FACT_NAMES),
+                            gaps_query=query_href(qa.COMPLETENESS_QUERY))

@@ -19,7 +19,9 @@ from browser_ui.workbench import blueprint as workbench_blueprint
 from sparql_endpoint.current import CurrentBuild, NoBuild
 from sparql_endpoint.dataset import blueprint as dataset_blueprint
 from sparql_endpoint.ldes import blueprint as ldes_blueprint
+from sparql_endpoint import permalinks
 from sparql_endpoint.protocol import blueprint as sparql_blueprint
+from sparql_endpoint import workbench_assets
 from sparql_endpoint.store import StoreUnavailable
 
 from . import http, rate_limits
@@ -52,8 +54,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(dataset_blueprint)
     app.register_blueprint(ldes_blueprint)
+    workbench_assets.install(app)  # after http.install: its CSP on the workbench pages wins
     limiter = rate_limits.install(app, config, [sparql_blueprint])
     back_office.install(app, config, limiter, exempt=[sparql_blueprint])
+    permalinks.install(app, config, limiter)  # after the back office: its database, secret key and CSRF
 
     @app.errorhandler(NoBuild)
     def no_build(error: NoBuild) -> Response:

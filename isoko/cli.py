@@ -47,11 +47,13 @@ def _progress():
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Build everything from the sources, not from the served build "
+                                           "(by default only changed sources are read again when that is valid).")
 @click.pass_obj
-def build(config: Config) -> None:
+def build(config: Config, full: bool) -> None:
     """Build data/ into a new store and switch the served catalogue to it (atomically)."""
     try:
-        info = run_build(config, _progress())
+        info = run_build(config, _progress(), full=full)
     except ProblemsFound as err:
         click.echo("", err=True)
         click.echo(err.report(), err=True)

@@ -16,7 +16,8 @@ SECURITY_HEADERS = {
 }
 
 
-def _secure(response: Response) -> Response:
+def secure(response: Response) -> Response:
+    """The security headers, unless the response set its own."""
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
     return response
@@ -29,5 +30,5 @@ def install(app: Flask) -> None:
         "application/rdf+xml", "application/sparql-results+json", "application/sparql-results+xml"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
-    Compress(app)
-    app.after_request(_secure)
+    app.extensions["compress"] = Compress(app)  # the /sparql lean path compresses as it does
+    app.after_request(secure)

@@ -55,7 +55,9 @@ def _replace_this_worker(graceful: float) -> None:
 def serve(config: Config, host: str, port: int, workers: int, threads: int) -> None:
     _Server(config, {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-        "timeout": int(config.query_timeout) + 20, "accesslog": "-", "graceful_timeout": 5,
+        # the access log is the only record of who asked what: on by default (stdout); it costs about
+        # 1 % of a worker's CPU on cheap queries (benchmarks/README.md), ISOKO_ACCESS_LOG=off drops it
+        "timeout": int(config.query_timeout) + 20, "accesslog": config.access_log, "graceful_timeout": 5,
         # one listening socket per worker (SO_REUSEPORT): the kernel spreads new connections evenly;
         # with one shared socket whichever worker wakes first takes them, and 16 keep-alive clients
         # split 12/4 gave twice the p99 of an 8/8 split (benchmarks/README.md)

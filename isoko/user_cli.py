@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
-from sqlalchemy.orm import Session
 
-from back_office.accounts import AccountError, add_user, find_user, set_role
-from back_office.database import database_url, session_for, upgrade
-from back_office.models import ROLES
+from back_office.roles import ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from .config import Config
 
@@ -28,6 +28,8 @@ def user() -> None:
 @click.pass_obj
 def add(config: Config, email: str, name: str, admin: bool, password: str) -> None:
     """Create the account EMAIL."""
+    from back_office.accounts import add_user
+
     url = _in_session(config, lambda session: add_user(session, email, name, password, admin=admin))
     click.echo(f"account {email.lower()} created{' (administrator)' if admin else ''} in {_shown(url)}")
 
@@ -40,13 +42,19 @@ def add(config: Config, email: str, name: str, admin: bool, password: str) -> No
 @click.pass_obj
 def role(config: Config, email: str, role: str, institution: str, remove: bool) -> None:
     """Give EMAIL the ROLE for INSTITUTION (its slug, e.g. obr; translators and Kirundi reviewers: all)."""
+    from back_office.accounts import find_user, set_role
+
     _in_session(config, lambda session: set_role(session, find_user(session, email), institution, role,
                                                  granted=not remove))
     click.echo(f"{email.lower()}: {role} of {institution} {'removed' if remove else 'given'}")
 
 
-def _in_session(config: Config, action: Callable[[Session], object]) -> str:
+def _in_session(config: Config, action: Callable[["Session"], object]) -> str:
     """Run `action` in a session of the (upgraded) back-office database, committed; its URL."""
+    # imported here: SQLAlchemy and Alembic cost every other `isoko` command 0.45 s at start-up
+    from back_office.accounts import AccountError
+    from back_office.database import database_url, session_for, upgrade
+
     url = database_url(config)
     upgrade(url)
     try:

@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -30,13 +31,16 @@ from sparql_endpoint.store import OxigraphStore
 from .catalogue import Catalogue, read_catalogue
 from .describe import describe, statistics
 from .dumps import write_dumps
+from .incremental import (Changes, NotIncremental, changes, inputs_key, read_manifest, rebuild, source_hashes,
+                          write_manifest)
 from .problems import Problem, ProblemsFound
 from .quality import FILE_NAME as QUALITY_FILE, write_quality
 from .search_index import FILE_NAME as SEARCH_FILE, write_search_index
-from .versions import Recorded, record as record_versions, version_quads
+from .versions import Recorded, record as record_versions, stamp, version_quads
 from .validation import union_graph, validate  # noqa: F401 (union_graph: for callers of the old API)
 
 KEEP_BUILDS = 3
+PUBLIC_SERVICE = "http://purl.org/vocab/cpsv#PublicService"
 Progress = Callable[[str, str], None]
 
 
@@ -53,8 +57,9 @@ class BuildInfo:
     procedures: int
     graphs: dict[str, int]
     dumps: list[dict] = field(default_factory=list)
-    # parse, validate, index, load: the store is loaded in a thread during the index stage, so
-    # "load" is only the wait for it after the index stage.
+    # parse, validate, history, index, load: the store is loaded in a thread during the history and
+    # index stages, so "load" is only the wait for it after them (incremental builds: parse, patch,
+    # validate, history, index, load).
     seconds: dict[str, float] = field(default_factory=dict)
     search_rows: int = 0
     # entities created, changed and removed by this build, and versions in the whole history
@@ -68,7 +73,9 @@ def _noop(stage: str, detail: str) -> None:
 def entailed_store(catalogue: Catalogue) -> OxigraphStore:
     """The catalogue in an in-memory store with the entailment rules of ontology/rules/ applied."""
     store = OxigraphStore()
-    store.load(catalogue.quads)
+    store.load(catalogue.objects)
+    for chunk in catalogue.n_quads:
+        store._store.load(chunk, format=ox.RdfFormat.N_QUADS)
     for rules in sorted((catalogue.config.ontology_dir / "rules").glob("*.ru")):
         store.update(rules.read_text(encoding="utf-8"))
     return store
@@ -86,59 +93,113 @@ def check_sources(config: Config, paths: list[Path] | None = None) -> list[Probl
     return problems
 
 
-def build(config: Config, progress: Progress = _noop) -> BuildInfo:
+def build(config: Config, progress: Progress = _noop, full: bool = False) -> BuildInfo:
+    """Build the sources into a new build folder and switch var/current to it.
+
+    Unless `full`, when the served build was made from the same code, ontology and shapes and
+    only a few source files differ, the new build is made from the served one
+    (loaders/incremental.py): the same result, in a fraction of the time."""
     config.builds_dir.mkdir(parents=True, exist_ok=True)
     with _lock(config.var_dir / ".build.lock"):
         _remove_leftovers(config)
         build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ-") + uuid.uuid4().hex[:6]
-        seconds: dict[str, float] = {}
         started = time.perf_counter()
+        served = current_build(config)
+        manifest = read_manifest(served)
+        key, hashes = inputs_key(config), source_hashes(config, manifest.get("sources"))
+        plan = None if full else changes(config, served, manifest, key, hashes)
+        if plan is not None:
+            try:
+                return _incremental(config, plan, build_id, started, progress)
+            except NotIncremental as err:
+                progress("parse", f"a full build: {err}")
+        return _full(config, build_id, started, key, hashes, progress)
 
-        progress("parse", "reading data/ and ontology/")
-        catalogue = read_catalogue(config)
-        if catalogue.problems:
-            raise ProblemsFound(catalogue.problems)
-        memory = entailed_store(catalogue)
-        catalogue.quads.clear()  # in the store now: frees a Python object per triple
-        seconds["parse"] = _lap(started)
 
-        progress("validate", f"{len(memory)} triples against CPSV-AP 3.2.0 and Isôko shapes")
-        problems = validate(memory, catalogue)
-        if problems:
-            raise ProblemsFound(problems)
-        seconds["validate"] = _lap(started, seconds)
+def _full(config: Config, build_id: str, started: float, key: str, hashes: dict[str, list],
+          progress: Progress) -> BuildInfo:
+    seconds: dict[str, float] = {}
+    progress("parse", "reading data/ and ontology/")
+    catalogue = read_catalogue(config)
+    if catalogue.problems:
+        raise ProblemsFound(catalogue.problems)
+    memory = entailed_store(catalogue)
+    catalogue.objects.clear()  # in the store now: frees a Python object per triple
+    catalogue.n_quads.clear()
+    seconds["parse"] = _lap(started)
 
-        tmp = config.builds_dir / f".tmp-{build_id}"
-        loader = None
-        created = datetime.now(timezone.utc)
-        try:
-            tmp.mkdir()
-            n_quads = _n_quads(memory)
-            progress("history", "versions of the entities that changed since the served build")
-            history_started = time.perf_counter()  # its own clock: the N-Quads above count in "index", as before
-            history, versions = _record_history(config, tmp, n_quads, build_id, created)
-            seconds["history"] = round(time.perf_counter() - history_started, 3)
-            progress("load", f"into {tmp.name}, while the index stage runs")
-            loader = _StoreLoader(tmp / "store", n_quads + versions)
-            progress("index", "dumps, search index, quality report and build manifest")
-            info, description = _write_outputs(config, build_id, memory, tmp, catalogue, n_quads, created)
-            seconds["index"] = _lap(started, seconds)
-            del n_quads
-            loader.finish(description)
-            seconds["load"] = _lap(started, seconds)
-            info.seconds = seconds
-            info.history = asdict(history) if history else {}
-            (tmp / "build.json").write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
-            final = config.builds_dir / build_id
-            os.rename(tmp, final)
-        except BaseException:
-            if loader is not None:
-                loader.close()  # the store's files are complete (or abandoned) before the folder goes
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _switch(config, final)
-        _prune(config)
-        return info
+    progress("validate", f"{len(memory)} triples against CPSV-AP 3.2.0 and Isôko shapes")
+    problems = validate(memory, catalogue)
+    if problems:
+        raise ProblemsFound(problems)
+    seconds["validate"] = _lap(started, seconds)
+
+    tmp = config.builds_dir / f".tmp-{build_id}"
+    loader = None
+    created = datetime.now(timezone.utc)
+    try:
+        tmp.mkdir()
+        n_quads = _n_quads(memory)
+        progress("load", f"into {tmp.name}, while the history and index stages run")
+        loader = _StoreLoader(tmp / "store", n_quads)
+        progress("history", "versions of the entities that changed since the served build")
+        history_started = time.perf_counter()  # its own clock: the N-Quads above count in "index", as before
+        history, versions = _record_history(config, tmp, n_quads, build_id, created)
+        seconds["history"] = round(time.perf_counter() - history_started, 3)
+        progress("index", "dumps, search index, quality report and build manifest")
+        info, description, stats = _write_outputs(config, build_id, memory, tmp, catalogue, created)
+        write_manifest(tmp, key, hashes, stats)
+        seconds["index"] = _lap(started, seconds)
+        del n_quads
+        loader.finish(description, versions)
+        seconds["load"] = _lap(started, seconds)
+        info.seconds = seconds
+        info.history = asdict(history) if history else {}
+        return _finish(config, tmp, info)
+    except BaseException:
+        if loader is not None:
+            loader.close()  # the store's files are complete (or abandoned) before the folder goes
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _incremental(config: Config, plan: Changes, build_id: str, started: float, progress: Progress) -> BuildInfo:
+    """The build made from the served one by loaders/incremental.py; NotIncremental to build in full."""
+    seconds: dict[str, float] = {}
+    tmp = config.builds_dir / f".tmp-{build_id}"
+    created = datetime.now(timezone.utc)
+    try:
+        tmp.mkdir()
+        stats, dumps, rows, history, description, store = rebuild(
+            config, plan, build_id, tmp, created, progress, seconds, lambda: _lap(started, seconds),
+            write_search_index)
+        store._store.extend(description)  # in a transaction, as _StoreLoader.finish does
+        store.flush()
+        del store  # closed before its folder is renamed
+        (tmp / "description.nq").write_bytes(ox.serialize(description, format=ox.RdfFormat.N_QUADS))
+        info = BuildInfo(id=build_id, created=created.isoformat(timespec="seconds"), base_iri=config.base_iri,
+                         triples=sum(n for _, n in stats["graphs"]), procedures=_procedures(stats),
+                         graphs=dict(stats["graphs"]), dumps=[asdict(d) for d in dumps], search_rows=rows,
+                         seconds=seconds, history=asdict(history) if history else {})
+        seconds["load"] = _lap(started, seconds)
+        return _finish(config, tmp, info)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _finish(config: Config, tmp: Path, info: BuildInfo) -> BuildInfo:
+    """Write build.json, rename the folder into place and switch var/current to it."""
+    (tmp / "build.json").write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
+    final = config.builds_dir / info.id
+    os.rename(tmp, final)
+    _switch(config, final)
+    _prune(config)
+    return info
+
+
+def _procedures(stats: dict) -> int:
+    return dict(stats["classes"]).get(PUBLIC_SERVICE, 0)
 
 
 def _record_history(config: Config, folder: Path, n_quads: bytes, build_id: str,
@@ -149,7 +210,7 @@ def _record_history(config: Config, folder: Path, n_quads: bytes, build_id: str,
         return None, b""
     served = current_build(config)
     recorded = record_versions(config, served / HISTORY_FILE if served else None, folder / HISTORY_FILE,
-                               n_quads, build_id, created.isoformat(timespec="milliseconds")[:23] + "Z")
+                               n_quads, build_id, stamp(created))
     return recorded, version_quads(config, folder / HISTORY_FILE)
 
 
@@ -165,7 +226,8 @@ def _n_quads(store: OxigraphStore) -> bytes:
 
 class _StoreLoader:
     """Bulk-loads N-Quads into a new on-disk store in a thread (pyoxigraph releases the GIL while
-    it loads, so this overlaps the index stage), then adds the build's description."""
+    it loads, so this overlaps the history and index stages), then adds the versions and the
+    build's description."""
 
     def __init__(self, path: Path, n_quads: bytes):
         self._store = ox.Store(str(path))
@@ -179,12 +241,15 @@ class _StoreLoader:
         except BaseException as err:  # re-raised by finish() in the building thread
             self._error = err
 
-    def finish(self, description: list[ox.Quad]) -> None:
-        """Wait for the load, add `description`, flush to disk; the load's error if it failed."""
+    def finish(self, description: list[ox.Quad], more: bytes = b"") -> None:
+        """Wait for the load, add `description` and the N-Quads `more` (the versions, recorded
+        while the load ran), flush to disk; the load's error if it failed."""
         self._thread.join()
         if self._error is not None:
             raise self._error
-        self._store.extend(description)  # in a transaction: bulk_extend adds SST files that slow every query (~20%)
+        # in transactions: bulk loads add SST files that slow every query (~20%)
+        self._store.load(more, format=ox.RdfFormat.N_QUADS)
+        self._store.extend(description)
         self._store.flush()
         self.close()
 
@@ -195,21 +260,23 @@ class _StoreLoader:
 
 
 def _write_outputs(config: Config, build_id: str, store: OxigraphStore, folder: Path,
-                   catalogue: Catalogue, n_quads: bytes, created: datetime) -> tuple[BuildInfo, list[ox.Quad]]:
+                   catalogue: Catalogue, created: datetime) -> tuple[BuildInfo, list[ox.Quad], dict]:
     """From the validated in-memory store: the dumps of the data graphs, the search index and the
-    quality report, then the DCAT/VoID description (which lists the dumps) for graph metadata."""
-    stats = statistics(store)
+    quality report, then the DCAT/VoID description (which lists the dumps) for graph metadata;
+    with the statistics (kept for an incremental build)."""
+    with ThreadPoolExecutor(1) as pool:  # the dumps (GIL released) beside the Python work below
+        dumping = pool.submit(write_dumps, store, folder / "dumps", config.base_iri)
+        stats = statistics(store)
+        search_rows = write_search_index(store, folder / SEARCH_FILE, config)
+        write_quality(store, folder / QUALITY_FILE, config, catalogue)  # SHACL warnings: quality.json
+        dumps = dumping.result()
     graphs = dict(stats["graphs"])
-    dumps = write_dumps(store, folder / "dumps", config.base_iri, n_quads)
-    search_rows = write_search_index(store, folder / SEARCH_FILE, config)
-    write_quality(store, folder / QUALITY_FILE, config, catalogue)  # SHACL warnings: quality.json
     description = describe(config, stats, dumps, created)
     (folder / "description.nq").write_bytes(ox.serialize(description, format=ox.RdfFormat.N_QUADS))
-    procedures = store.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <http://purl.org/vocab/cpsv#PublicService> }")
     info = BuildInfo(id=build_id, created=created.isoformat(timespec="seconds"), base_iri=config.base_iri,
-                     triples=sum(graphs.values()), procedures=int(procedures[0]["n"].value), graphs=graphs,
+                     triples=sum(graphs.values()), procedures=_procedures(stats), graphs=graphs,
                      dumps=[asdict(d) for d in dumps], search_rows=search_rows)
-    return info, description
+    return info, description, stats
 
 
 def _switch(config: Config, final: Path) -> None:

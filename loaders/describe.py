@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pyoxigraph as ox
@@ -20,6 +22,7 @@ PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Links to outside datasets that VoID reports as linksets: (name, target dataset, predicate).
 LINK_TARGETS = (
     ("currencies", EU + "currency", "http://data.europa.eu/m8g/currency"),
@@ -32,20 +35,68 @@ def _one(store: OxigraphStore, query: str) -> int:
 
 
 def statistics(store: OxigraphStore) -> dict:
+    """Counts of the store's named graphs for VoID (the queries run on two threads: pyoxigraph
+    releases the GIL while it evaluates)."""
+    with ThreadPoolExecutor(2) as pool:
+        return {key: value.result() for key, value in {
+            key: pool.submit(compute) for key, compute in _counts(store).items()}.items()}
+
+
+def _counts(store: OxigraphStore) -> dict:
     return {
-        "triples": _one(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
-        "entities": _one(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER isIRI(?s) }"),
-        "subjects": _one(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
-        "objects": _one(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
-        "classes": [(r["c"].value, int(r["n"].value)) for r in store.select(
+        "triples": lambda: _one(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "entities": lambda: _one(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER isIRI(?s) }"),
+        "subjects": lambda: _one(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "objects": lambda: _one(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "classes": lambda: [(r["c"].value, int(r["n"].value)) for r in store.select(
             "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c")],
-        "properties": [(r["p"].value, int(r["n"].value)) for r in store.select(
+        "properties": lambda: [(r["p"].value, int(r["n"].value)) for r in store.select(
             "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p")],
-        "graphs": [(r["g"].value, int(r["n"].value)) for r in store.select(
+        "graphs": lambda: [(r["g"].value, int(r["n"].value)) for r in store.select(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")],
-        "links": [(name, target, predicate, _one(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o "
+        "links": lambda: [(name, target, predicate, _one(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate}> ?o "
                                                          f"FILTER STRSTARTS(STR(?o), \"{target}/\") }}"))
                   for name, target, predicate in LINK_TARGETS],
+    }
+
+
+def patch_statistics(stats: dict, before: OxigraphStore, after: OxigraphStore, removed: list[ox.Quad],
+                     added: list[ox.Quad], other_graphs: list[str]) -> dict:
+    """`statistics` of `after`, from those of `before` and the quads that differ (no blank nodes):
+    counts move by the quads removed and added, distinct terms by whether each term of those quads
+    is still there, or newly. `other_graphs`: graphs of the stores that the statistics leave out."""
+    outside = f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in other_graphs)}))" if other_graphs else ""
+
+    def moved(pattern: str) -> int:
+        query = f"ASK {{ GRAPH ?g {{ {pattern} }} {outside} }}"
+        return int(after.ask(query)) - int(before.ask(query))
+
+    def counted(pairs: list[tuple[str, int]], key) -> list[tuple[str, int]]:
+        counts = Counter(dict(pairs))
+        for sign, quads in ((-1, removed), (1, added)):
+            for quad in quads:
+                counts[key(quad)] += sign
+        return sorted((name, n) for name, n in counts.items() if n)
+
+    changed = removed + added
+    typed = {(q.subject, q.object) for q in changed if q.predicate.value == RDF_TYPE}
+    classes = Counter(dict(stats["classes"]))
+    for subject, cls in typed:
+        classes[cls.value] += moved(f"{subject} a {cls}")
+    links = [(name, target, predicate, n + sum(sign * sum(1 for q in quads if q.predicate.value == predicate
+                                                        and q.object.value.startswith(target + "/"))
+                                                for sign, quads in ((-1, removed), (1, added))))
+             for name, target, predicate, n in stats["links"]]
+    return {
+        "triples": stats["triples"] + len(added) - len(removed),
+        "entities": stats["entities"] + sum(moved(f"{s} a ?c") for s in {s for s, _ in typed}
+                                            if isinstance(s, ox.NamedNode)),
+        "subjects": stats["subjects"] + sum(moved(f"{s} ?p ?o") for s in {q.subject for q in changed}),
+        "objects": stats["objects"] + sum(moved(f"?s ?p {o}") for o in {q.object for q in changed}),
+        "classes": sorted((c, n) for c, n in classes.items() if n),
+        "properties": counted(stats["properties"], lambda q: q.predicate.value),
+        "graphs": counted(stats["graphs"], lambda q: q.graph_name.value),
+        "links": links,
     }
 
 

@@ -64,6 +64,10 @@ def quality_warnings(store: Store, config: Config, entity_file: Callable[[str], 
         found = _pyshacl(store, shapes)
     warnings = [{"focus": focus, "fact": FACTS.get(path, path), "path": path, "message": message,
                  "file": entity_file(focus) if entity_file else ""} for focus, path, message in found]
+    return _report(config, paths, warnings)
+
+
+def _report(config: Config, paths: list[Path], warnings: list[dict]) -> dict:
     warnings.sort(key=lambda w: (w["focus"], w["fact"]))
     return {"format": FORMAT, "shapes": [str(p.relative_to(config.root)) for p in paths], "violations": 0,
             "warnings": warnings, "counts": dict(sorted(Counter(w["fact"] for w in warnings).items()))}
@@ -99,10 +103,28 @@ def write_quality(store: Store, path: Path, config: Config, catalogue=None, engi
     report = quality_warnings(store, config, entity_file, engine)
     # where the administrative map of the package and data/place/ differ (loaders/geography.py)
     report["map_disagreements"] = disagreements_json(catalogue.map_disagreements) if catalogue is not None else []
+    _write(report, path)
+    return len(report["warnings"])
+
+
+def patch_quality(served: dict, store: Store, path: Path, config: Config, subjects: set[str],
+                  entity_file: Callable[[str], str], map_disagreements: list | None = None) -> int:
+    """Write quality.json from a served build's report with the warnings of `subjects` replaced by
+    theirs in `store` (which must hold those entities' triples): each warning reads only its
+    procedure's own triples, so the others are unchanged. `map_disagreements`: new ones, if any."""
+    fresh = quality_warnings(store, config, entity_file)
+    kept = [w for w in served["warnings"] if w["focus"] not in subjects]
+    report = _report(config, quality_shapes(config), kept + [w for w in fresh["warnings"] if w["focus"] in subjects])
+    report["map_disagreements"] = (disagreements_json(map_disagreements) if map_disagreements is not None
+                                   else served.get("map_disagreements", []))
+    _write(report, path)
+    return len(report["warnings"])
+
+
+def _write(report: dict, path: Path) -> None:
     temporary = path.with_name("." + path.name)
     temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(temporary, path)
-    return len(report["warnings"])
 
 
 def read_quality(folder: str | Path) -> dict | None:

@@ -180,6 +180,11 @@ class NotShardable(Exception):
     """The shapes look further than one step from a focus node; validate the store whole."""
 
 
+def second_hop(shapes_dir: Path) -> set[str]:
+    """The predicates constraints read on a focus node's values (see `_second_hop`)."""
+    return _second_hop(_load_shapes(shapes_dir)[0])
+
+
 def _second_hop(shapes: rdflib.Graph) -> set[str]:
     """Predicates that constraints read on a focus node's values (not only on the focus node):
     rdf:type for sh:class, and the paths inside shapes the values must conform to (sh:node,
@@ -337,9 +342,14 @@ def _ill_formed(store: OxigraphStore, shapes: rdflib.Graph, messages: dict[str, 
 def validate(store: OxigraphStore, catalogue: Catalogue, engine: str | None = None) -> list[Problem]:
     """The problems of the (entailed) catalogue in `store`, as `file:line` reports."""
     config = catalogue.config
-    results = shacl_results(store, config.shapes_dir, engine, id_base=config.id_base)
+    return problems_of(shacl_results(store, config.shapes_dir, engine, id_base=config.id_base), catalogue)
+
+
+def problems_of(results: list[Result], catalogue: Catalogue) -> list[Problem]:
+    """SHACL results as `file:line` problems, located with the catalogue's line maps."""
     if not results:
         return []
+    config = catalogue.config
     key_names = SourceContext(config.ontology_dir / "context.jsonld").key_names()
     shapes = _load_shapes(config.shapes_dir)[0]
     problems = [_problem(result, catalogue, key_names, shapes) for result in results]

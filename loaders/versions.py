@@ -20,6 +20,7 @@ import sqlite3
 import zlib
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from isoko.config import Config
@@ -41,6 +42,11 @@ class Recorded:
     changed: int = 0
     removed: int = 0
     versions: int = 0  # in the whole history
+
+
+def stamp(created: datetime) -> str:
+    """A build's time as the history writes it: ISO 8601 UTC with milliseconds."""
+    return created.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def descriptions(n_quads: bytes, id_base: str) -> dict[str, list[bytes]]:
@@ -70,9 +76,10 @@ def _themes(entity: str, lines: list[bytes]) -> str:
 
 
 def record(config: Config, previous: Path | None, target: Path, n_quads: bytes, build_id: str,
-           created: str) -> Recorded:
+           created: str, only: set[str] | None = None) -> Recorded:
     """Write `target` (a new history file): `previous` (a served build's history) plus this
-    build's versions of the entities in `n_quads`."""
+    build's versions of the entities in `n_quads`; with `only` (an incremental build), the
+    entities that may have changed, `n_quads` holding their quads (the others' are unchanged)."""
     if previous is not None and previous.is_file():
         shutil.copyfile(previous, target)
         before = read_hashes(target)
@@ -88,7 +95,7 @@ def record(config: Config, previous: Path | None, target: Path, n_quads: bytes, 
         build = db.execute("INSERT INTO builds (id, created) VALUES (?, ?)", (build_id, created)).lastrowid
         pager = _Pager(db)
         changed: list[str] = []  # entities with a new description (created or changed)
-        for entity in sorted(current.keys() | before.keys()):
+        for entity in sorted(current.keys() | (before.keys() if only is None else only)):
             old_hash, old_change = before.get(entity, (None, REMOVED))
             lines = current.get(entity)
             if lines is None:
@@ -162,17 +169,27 @@ class _Pager:
         return self.page
 
 
-def version_quads(config: Config, path: Path) -> bytes:
-    """Every version of the history as N-Quads in the named graph `versions`."""
+def version_quads(config: Config, path: Path, build_id: str | None = None) -> bytes:
+    """Every version of the history as N-Quads in the named graph `versions` (only those of the
+    build `build_id` when given: what an incremental build adds to the served graph)."""
     graph = f"<{config.graph_iri('versions')}>"
     isoko = PREFIXES["isoko"]
     out: list[str] = []
     previous: dict[str, str] = {}
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        rows = db.execute("SELECT v.entity, b.id, b.created, v.change, v.properties FROM versions v "
-                          "JOIN builds b ON b.seq = v.build ORDER BY v.seq")
-        for entity, build_id, created, change, properties in rows:
-            v = f"<{version_iri(entity, build_id)}>"
+        query = ("SELECT v.entity, b.id, b.created, v.change, v.properties FROM versions v "
+                 "JOIN builds b ON b.seq = v.build")
+        if build_id is not None:  # the versions of that build and each entity's version before it
+            query += (" WHERE v.entity IN (SELECT entity FROM versions JOIN builds ON builds.seq = versions.build "
+                      "WHERE builds.id = :build) AND v.seq >= COALESCE((SELECT MAX(w.seq) FROM versions w "
+                      "JOIN builds c ON c.seq = w.build WHERE w.entity = v.entity AND c.id != :build), 0)")
+        rows = db.execute(query + " ORDER BY v.seq", {"build": build_id})
+        for entity, version_build, created, change, properties in rows:
+            if build_id is not None and version_build != build_id:
+                previous[entity] = f"<{version_iri(entity, version_build)}>"
+                continue
+            build = version_build
+            v = f"<{version_iri(entity, build)}>"
             out.append(f"{v} <{PREFIXES['rdf']}type> <{CHANGE_TYPES[change]}> {graph} .\n"
                        f"{v} <{DCT}isVersionOf> <{entity}> {graph} .\n"
                        f"{v} <{PROV}generatedAtTime> \"{created}\"^^<{XSD}dateTime> {graph} .\n")

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+from email.utils import format_datetime
+from functools import lru_cache
+
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from .examples import examples
 from .admission import RETRY_AFTER_SECONDS, Busy
-from .engine import admitted, run_query, served  # noqa: F401  (served: also imported from here)
+from .engine import admitted, cached_or_admitted, served  # noqa: F401  (served: also imported from here)
 from .executor import Answer, QueryTimeout
+from .result_cache import Request as Asked
+from .forward import answer_as_sparql
 from .negotiation import choose
 from .results_table import html_results
 from .service_description import describe
-from .store import GRAPH_FORMATS
+from .store import GRAPH_FORMATS, RESULT_FORMATS
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
 QUERY_MEDIA_TYPE = "application/sparql-query"
@@ -58,14 +67,26 @@ def _query_text() -> tuple[str | None, Response | None]:
         return None, _error(400, f"The query is not valid UTF-8 (byte {err.start}): send it in UTF-8.")
 
 
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type",
+    "Access-Control-Expose-Headers": "ETag, Isoko-Row-Limit",
+}
+
+
 @blueprint.after_request
 def _cors_and_cache(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Isoko-Row-Limit"
+    for name, value in CORS_HEADERS.items():
+        response.headers[name] = value
     response.vary.add("Accept")
     return response
+
+
+@blueprint.record_once
+def _install_fast_path(state) -> None:
+    from .fast_path import install  # it imports this module
+    install(state.app)
 
 
 @blueprint.route("/sparql", methods=["OPTIONS"])
@@ -87,47 +108,89 @@ def sparql() -> Response:
     default_graphs = arguments.getlist("default-graph-uri")
     named_graphs = arguments.getlist("named-graph-uri")
     try:
-        if (arguments.get("format") or "").lower() == "html":  # a results table page (results_table.py)
+        if _wants_html(arguments):  # a results table page (results_table.py)
             return admitted(lambda budget: html_results(build, query, default_graphs, named_graphs, budget))
-        result = admitted(lambda budget: run_query(build, query, default_graphs, named_graphs,
-                                                   request.headers.get("Accept", ""), arguments.get("format"), budget))
-    except Busy as busy:
-        return _error(busy.status, f"Too busy: {busy}. Try again in {RETRY_AFTER_SECONDS} s.",
-                      {"Retry-After": str(RETRY_AFTER_SECONDS)})
-    except QueryTimeout as err:
-        return _error(503, f"Query timeout: {err}. Narrow the query or add a LIMIT.")
+        asked = Asked(query, tuple(default_graphs), tuple(named_graphs), request.headers.get("Accept", ""),
+                      arguments.get("format") or "", request.base_url)
+        result = cached_or_admitted(current_app._get_current_object(), build, request.remote_addr or "", asked)
+    except (Busy, QueryTimeout) as refused:
+        return refusal(refused)
     return _respond(result, build)
 
 
+def refusal(refused: Busy | QueryTimeout) -> Response:
+    """The answer to a query the endpoint did not run (no slot free) or stopped (its timeout)."""
+    if isinstance(refused, Busy):
+        return _error(refused.status, f"Too busy: {refused}. Try again in {RETRY_AFTER_SECONDS} s.",
+                      {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return _error(503, f"Query timeout: {refused}. Narrow the query or add a LIMIT.")
+
+
 def _respond(result: Answer, build) -> Response:
+    return answer_response(result, build, request, current_app.config["ISOKO"].result_limit)
+
+
+def answer_response(result: Answer, build, asking: WerkzeugRequest, row_limit: int) -> Response:
+    """The response carrying `result` (before the after-request hooks), for the request `asking`."""
     response = Response(result.body, status=result.status, mimetype=result.media_type)
     if result.status == 200:
-        response.set_etag(f"{build.id}-{_digest(request)}")
+        response.set_etag(f"{build.id}-{_digest(asking)}")
         if result.limited:
-            response.headers["Isoko-Row-Limit"] = str(current_app.config["ISOKO"].result_limit)
+            response.headers["Isoko-Row-Limit"] = str(row_limit)
         response.headers["Cache-Control"] = "public, max-age=60"
         if build.info.get("created"):
-            from email.utils import format_datetime
-            from datetime import datetime
-            response.headers["Last-Modified"] = format_datetime(datetime.fromisoformat(build.info["created"]),
-                                                                usegmt=True)
-        response.make_conditional(request)
+            response.headers["Last-Modified"] = _http_date(build.info["created"])
+        response.make_conditional(asking)
     return response
 
 
-def _digest(req) -> str:
-    import hashlib
+@lru_cache(maxsize=8)  # one per build served
+def _http_date(iso: str) -> str:
+    return format_datetime(datetime.fromisoformat(iso), usegmt=True)
+
+
+def _digest(req: WerkzeugRequest) -> str:
     text = "\n".join((req.full_path, req.get_data(as_text=True), req.headers.get("Accept", "")))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _wants_html(arguments, accept: MIMEAccept | None = None) -> bool:
+    """The results page for `format=html`, and without `format` for a client that prefers HTML to
+    every result format (a browser opening a /sparql?query=… link); `*/*` still gets SPARQL JSON.
+    `accept`: the request's Accept header (default: that of Flask's request)."""
+    if arguments.get("format"):
+        return arguments["format"].lower() == "html"
+    accept = request.accept_mimetypes if accept is None else accept
+    offered = [*RESULT_FORMATS, *GRAPH_FORMATS, "text/html"]  # HTML last: it loses every tie
+    return bool(accept) and choose(offered, accept, None) == "text/html"
+
+
 def _service_description(build) -> Response:
+    if "example" in request.args:
+        return _example(request.args["example"])
     offered = ["text/html", *GRAPH_FORMATS]
     media_type = choose(offered, request.accept_mimetypes, request.args.get("format"))
     if media_type is None:
         return _error(406, "Available: " + ", ".join(offered))
     if media_type == "text/html":
-        return Response(render_template("sparql_form.html", examples=examples(),
-                                        query=request.args.get("example_query", "")), mimetype="text/html")
+        return _form(request.args.get("example_query", ""))
     graphs = build.info.get("graphs", {})
     return Response(describe(request.base_url, graphs, media_type), mimetype=media_type)
+
+
+def _form(query: str) -> Response:
+    """The query page: a form (works without JavaScript) and the examples by name."""
+    response = Response(render_template("sparql_form.html", examples=examples(), query=query), mimetype="text/html")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _example(name: str) -> Response:
+    """`?example=<name>`: that example query in the form, or, with `format=`, its answer (as if
+    sent as `query=`)."""
+    found = next((example for example in examples() if example.name == name), None)
+    if found is None:
+        return _error(404, f"There is no example query named {name!r}: the examples are listed on /sparql.")
+    if request.args.get("format"):
+        return answer_as_sparql(found.body)
+    return _form(found.body)

@@ -6,14 +6,17 @@ tests/test_analysis_<module>.py."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import shutil
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
 from browser_ui import workbench
 from browser_ui.analysis import common, dependency_map as dm, once_only as oo, prerequisites as pq
-from browser_ui.analysis import quality as qa, true_cost as tc
+from browser_ui.analysis import institutions as inst, quality as qa, true_cost as tc
 from isoko.app import create_app
 from loaders.build import build, current_build
 from sparql_endpoint.current import CurrentBuild
@@ -147,6 +150,87 @@ def test_pages_in_french(client):
     page = client.get("/analysis/quality?lang=fr").data.decode()
     assert "Tableau de bord de la qualité des données" in page and "Titre en kirundi" in page
     assert "Carte des dépendances entre ministères" in client.get("/analysis/dependencies?lang=fr").data.decode()
+
+
+# --- charts, their data and the pages' explanations --------------------------------------------
+
+ANALYSIS_PAGES = ("/analysis", "/analysis/institutions", "/analysis/tree/business-licence", "/analysis/costs",
+                  "/analysis/dependencies", "/analysis/once-only", "/analysis/quality",
+                  "/analysis/quality/trade-ministry")
+
+
+def _explanation(page: str) -> str:
+    found = re.findall(r'<p class="explain">(.*?)</p>', page, re.S)
+    assert len(found) == 1, "one explanation opens the page"
+    return found[0]
+
+
+def test_institutions_page_charts_table_and_csv(client):
+    page = client.get("/analysis/institutions?lang=en").data.decode()
+    assert "<h1>Institutions at a glance</h1>" in page
+    assert "<title>Procedures and documents per institution</title>" in page
+    assert "<title>Fees by institution and currency</title>" in page
+    assert page.count('<figure class="chart">') == 2 and 'href="#institutions"' in page and 'id="institutions"' in page
+    assert page.count('href="/analysis/institutions?format=csv"') == 2
+    for name in (inst.ACTIVITY_QUERY, inst.FEES_QUERY):
+        assert escape(workbench_responses_query(client, name)) in page
+    assert "30,000 – 50,000" in page and "<caption>6 institutions competent for procedures</caption>" in page
+    assert 'href="/analysis/institutions"' in client.get("/analysis?lang=en").data.decode()
+    rows = {r["institution"].removeprefix(I): r for r in rows_of(client.get("/analysis/institutions?format=csv"))}
+    trade = rows["trade-ministry"]
+    assert (trade["procedures"], trade["documents_required"], trade["documents_issued"]) == ("2", "4", "2")
+    assert (trade["fee_BIF_procedures"], trade["fee_BIF_lowest"], trade["fee_BIF_highest"]) == ("1", "30000", "50000")
+    assert (rows["labour"]["fee_USD_lowest"], rows["labour"]["fee_BIF_lowest"]) == ("50", "")
+    assert rows["tax-office"]["fee_BIF_procedures"] == rows["tax-office"]["fee_USD_procedures"] == ""
+
+
+def workbench_responses_query(client, name: str) -> str:
+    with client.application.test_request_context():
+        return workbench.query_href(name)
+
+
+@pytest.mark.parametrize("path, table, titles, query", [
+    ("/analysis/once-only", "carried", ["Documents carried between institutions"], oo.ONCE_ONLY_QUERY),
+    ("/analysis/quality", "quality", ["Completeness per institution"], qa.QUALITY_QUERY),
+    ("/analysis/quality/trade-ministry", "facts", ["Facts stated by each procedure"], qa.COMPLETENESS_QUERY),
+    ("/analysis/dependencies", "dependencies", ["Dependencies between institutions"], dm.MAP_QUERY),
+])
+def test_charts_are_svg_images_with_their_table_csv_and_query(client, path, table, titles, query):
+    page = client.get(f"{path}?lang=en").data.decode()
+    figure = page[page.index('<figure class="chart">'):]
+    figure = figure[:figure.index("</figure>")]
+    assert figure.count('<svg role="img" aria-label=') == 1
+    assert all(f"<title>{title}</title>" in figure for title in titles)
+    assert f'href="#{table}"' in figure and f'id="{table}"' in page
+    assert "format=csv" in figure and escape(workbench_responses_query(client, query)) in figure
+    assert "<script" not in figure
+
+
+def test_once_only_chart_ranks_the_most_carried_first(client):
+    page = client.get("/analysis/once-only?lang=en").data.decode()
+    svg = page[page.index('<figure class="chart">'):page.index("</figure>")]
+    labels = re.findall(r'<text text-anchor="end"[^>]*>([^<]*)</text>', svg)
+    assert "Birth certificate" in labels and labels.index("Birth certificate") == min(
+        labels.index(name) for name in labels if not name.replace(",", "").isdigit())
+
+
+def test_dependency_page_carries_the_network_for_the_script(client):
+    page = client.get("/analysis/dependencies?lang=en").data.decode()
+    data = json.loads(re.search(r'<script type="application/json" id="network-data">(.*?)</script>', page, re.S)[1])
+    rows = rows_of(client.get("/analysis/dependencies?format=csv"))
+    assert {n["id"] for n in data["nodes"]} == {r[k] for r in rows for k in ("issuer", "requirer")}
+    assert sorted((e["source"], e["target"], e["weight"]) for e in data["edges"]) == sorted(
+        (r["issuer"], r["requirer"], int(r["procedures"])) for r in rows)
+    assert '<div id="network" class="network">' in page and 'aria-labelledby="map-title map-desc"' in page
+
+
+def test_every_analysis_page_explains_itself_in_french_and_english(client):
+    for path in ANALYSIS_PAGES:
+        english = _explanation(client.get(f"{path}?lang=en").data.decode())
+        french = _explanation(client.get(f"{path}?lang=fr").data.decode())
+        assert english.startswith("This ") and not french.startswith("This "), path
+        assert "SPARQL" not in english or path == "/analysis", "for analysts who do not know SPARQL"
+        assert 2 <= english.count(". ") + english.count("? ") + 1 <= 5, path
 
 
 # --- the SPARQL results table ------------------------------------------------------------------

@@ -60,3 +60,15 @@ def test_query_errors_are_clear(run):
     run("build")
     result = run("query", "SELECT WHERE {")
     assert result.exit_code == 1 and "malformed query" in result.output
+
+
+def test_build_reads_again_only_what_changed_unless_full(run, config):
+    assert run("build").exit_code == 0
+    path = next((config.data_dir / "procedure").glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "# retitled\ntitle:", 1), encoding="utf-8")
+    incremental = run("build")
+    assert incremental.exit_code == 0, incremental.output
+    assert "patch" in incremental.output  # the served build patched with the changed source
+    full = run("build", "--full")
+    assert full.exit_code == 0, full.output
+    assert "patch" not in full.output and "2 procedures" in full.output

@@ -17,4 +17,4 @@ def test_migrations_match_the_models(database_url):
     with engine_for(database_url).connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         tables = set(inspect(connection).get_table_names())
-    assert {"users", "memberships", "drafts", "audit", "feedback", "alembic_version"} <= tables
+    assert {"users", "memberships", "drafts", "audit", "feedback", "stored_queries", "alembic_version"} <= tables

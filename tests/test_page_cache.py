@@ -4,6 +4,8 @@ page depends on, the view counter still counts, and nothing stale outlives a bui
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import shutil
 import sqlite3
 import time
@@ -214,3 +216,97 @@ def test_views_are_written_in_batches(tmp_path: Path, monkeypatch):
         assert connection.execute("SELECT n FROM views").fetchone() == (4,)
     popularity.count_view(tmp_path / "missing" / "views.sqlite", iri)
     popularity.flush()  # cannot be written: logged, never raised
+
+
+TOKEN = re.compile(r'name="token" value="[^"]+"')  # the feedback form's token is signed with the time
+
+
+def fresh_catalogue(tmp_path: Path) -> Config:
+    shutil.copytree(FIXTURE, tmp_path / "data")
+    config = Config.from_env(data_dir=tmp_path / "data", var_dir=tmp_path / "var", base_iri="https://data.isoko.bi/")
+    build(config)
+    return config
+
+
+def retitle_passport(config: Config, title: str) -> None:
+    source = config.data_dir / "procedure" / "passport.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("Obtenir un passeport", title), encoding="utf-8")
+    build(config)
+
+
+SHOWING_PASSPORT = [PROCEDURE, "/id/institution/police", "/id/document/birth-certificate", "/procedures",
+                    "/search?q=passeport", "/"]
+NOT_SHOWING_PASSPORT = ["/id/procedure/birth-registration", "/id/institution/registry"]
+
+
+def test_publish_drops_only_the_pages_it_changed(tmp_path: Path):
+    config = fresh_catalogue(tmp_path)
+    client = create_app(config).test_client(use_cookies=False)
+    french = {"Accept-Language": "fr"}
+    for path in SHOWING_PASSPORT + NOT_SHOWING_PASSPORT:
+        assert "Obtenir un passeport" in client.get(path, headers=french).get_data(as_text=True) \
+            or path in NOT_SHOWING_PASSPORT
+        assert client.get(path, headers=french).headers[CACHE] == "hit"
+    retitle_passport(config, "Nouveau passeport")
+    for path in SHOWING_PASSPORT:  # the page itself, its institution, its document's referrers, the lists
+        after = client.get(path, headers=french)
+        assert after.headers[CACHE] == "miss", path
+        assert "Nouveau passeport" in after.get_data(as_text=True), path
+    new_build = create_app(config).test_client(use_cookies=False)  # an empty cache: renders the new build
+    for path in NOT_SHOWING_PASSPORT:
+        kept, rendered = client.get(path, headers=french), new_build.get(path, headers=french)
+        assert kept.headers[CACHE] == "hit" and rendered.headers[CACHE] == "miss", path
+        assert TOKEN.sub("", kept.get_data(as_text=True)) == TOKEN.sub("", rendered.get_data(as_text=True)), path
+
+
+def test_a_new_issuer_drops_the_pages_of_the_chain(tmp_path: Path):
+    """A procedure that starts issuing a document changes the pages that list who issues it, though
+    neither they nor their own links changed."""
+    config = fresh_catalogue(tmp_path)
+    client = create_app(config).test_client(use_cookies=False)
+    for path in (PROCEDURE, "/id/procedure/birth-registration"):
+        client.get(path)
+    procedures = config.data_dir / "procedure"
+    (procedures / "birth-copy.yaml").write_text((procedures / "birth-registration.yaml").read_text(
+        encoding="utf-8").replace("Déclarer une naissance", "Copie d'acte de naissance"), encoding="utf-8")
+    build(config)
+    passport = client.get(PROCEDURE)
+    assert passport.headers[CACHE] == "miss" and "Copie d&#39;acte de naissance" in passport.get_data(as_text=True)
+    assert client.get("/id/procedure/birth-registration").headers[CACHE] == "hit"  # it only produces the document
+
+
+def test_without_history_a_publish_drops_everything(tmp_path: Path):
+    config = fresh_catalogue(tmp_path)
+    client = create_app(config).test_client(use_cookies=False)
+    for path in NOT_SHOWING_PASSPORT:
+        client.get(path)
+    retitle_passport(dataclasses.replace(config, history=False), "Nouveau passeport")
+    assert all(client.get(path).headers[CACHE] == "miss" for path in NOT_SHOWING_PASSPORT)
+
+
+def test_switching_back_drops_everything(tmp_path: Path):
+    """Back to an older build (a rollback): its history does not follow the newer one."""
+    config = fresh_catalogue(tmp_path)
+    first = Path(os.readlink(config.current_link))
+    retitle_passport(config, "Nouveau passeport")
+    client = create_app(config).test_client(use_cookies=False)
+    for path in NOT_SHOWING_PASSPORT:
+        client.get(path)
+    link = config.current_link.with_name("current-back")
+    link.symlink_to(first)
+    link.replace(config.current_link)
+    assert all(client.get(path).headers[CACHE] == "miss" for path in NOT_SHOWING_PASSPORT)
+
+
+def test_an_ontology_change_drops_everything(tmp_path: Path):
+    """The ontology has no versions (its labels name document types, currencies, properties): when
+    its dump differs, no page is kept."""
+    config = fresh_catalogue(tmp_path)
+    first = Path(os.readlink(config.current_link))
+    client = create_app(config).test_client(use_cookies=False)
+    for path in NOT_SHOWING_PASSPORT:
+        client.get(path)
+    retitle_passport(config, "Nouveau passeport")
+    dump = config.var_dir / first / "dumps" / "ontology.ttl.gz"  # as if built from another ontology/
+    dump.write_bytes(dump.read_bytes() + b"\n")
+    assert all(client.get(path).headers[CACHE] == "miss" for path in NOT_SHOWING_PASSPORT)

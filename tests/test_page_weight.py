@@ -27,3 +27,12 @@ def test_heaviest_entity_pages_fit_in_30_kb(client):
                 heaviest.append((len(response.data) + css, f"{kind}/{path.stem}?lang={lang}"))
     heaviest.sort(reverse=True)
     assert heaviest[0][0] <= LIMIT, f"too heavy: {heaviest[:5]}"
+
+
+def test_the_query_page_fits_in_30_kb_without_javascript(client):
+    css = len(client.get("/static/style.css").data)
+    for lang in ("rn", "fr", "en"):
+        response = client.get(f"/sparql?lang={lang}", headers={"Accept": "text/html"})
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        assert "Content-Encoding" not in response.headers  # the test client asks for no compression
+        assert len(response.data) + css <= LIMIT, f"/sparql?lang={lang}: {len(response.data)} + {css} bytes"

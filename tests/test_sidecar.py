@@ -58,7 +58,8 @@ def gone(pid: int, within: float = 5.0) -> bool:
 
 @pytest.fixture
 def app(built):
-    app = create_app(replace(built, query_timeout=1.0, result_limit=100))
+    # these tests watch the engine answer repeated queries: none may come from the result cache
+    app = create_app(replace(built, query_timeout=1.0, result_limit=100, result_cache_mb=0))
     yield app
     app.extensions.get("isoko.executor") and app.extensions["isoko.executor"].close()
 

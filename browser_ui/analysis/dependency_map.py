@@ -122,3 +122,13 @@ def map_layout(edges: list[Edge], row_height: int = 24, width: int = 720, margin
                                   f"{b.x - 10:.0f},{b.y:.0f}", min(1.0 + 1.5 * (edge.weight - 1), 12.0)))
     height = top + max(len(issuers), len(requirers), 1) * row_height
     return MapLayout(width, height, issuers, requirers, curves)
+
+
+# --- the data of the interactive network -------------------------------------------------------
+
+def network(edges: list[Edge], name: Callable[[str], str]) -> dict:
+    """Nodes (every institution of an edge, `name` as label) and weighted edges, for a network drawn in
+    the browser (static/network.js); the page's SVG shows the same without JavaScript."""
+    iris = sorted({i for e in edges for i in (e.issuer, e.requirer)})
+    return {"nodes": [{"id": i, "label": name(i)} for i in iris],
+            "edges": [{"source": e.issuer, "target": e.requirer, "weight": e.weight} for e in edges]}

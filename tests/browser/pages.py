@@ -29,6 +29,7 @@ PAGES = {
     "analysis-once-only": "/analysis/once-only",
     "analysis-quality": "/analysis/quality",
     "analysis-quality-institution": "/analysis/quality/police",
+    "analysis-institutions": "/analysis/institutions",
     "history": "/id/procedure/passport/history",
     "translations": "/translations",
     "where": "/id/procedure/passport/where?q=burundi",
