@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from flask import Flask, Response
 from flask_compress import Compress
 
@@ -16,10 +18,21 @@ SECURITY_HEADERS = {
 }
 
 
+def put_headers(response: Response, headers: Mapping[str, str], replace: bool = True) -> None:
+    """`headers` on `response` with one pass over those it has: werkzeug's item assignment and
+    setdefault scan them once per name (together 20 % of a cached /sparql answer). `replace`: as
+    `headers[name] = value`; else as `setdefault`."""
+    present = {key.lower() for key, _ in response.headers.items()}
+    for name, value in headers.items():
+        if name.lower() not in present:
+            response.headers.add(name, value)
+        elif replace:
+            response.headers[name] = value
+
+
 def secure(response: Response) -> Response:
     """The security headers, unless the response set its own."""
-    for header, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(header, value)
+    put_headers(response, SECURITY_HEADERS, replace=False)
     return response
 
 

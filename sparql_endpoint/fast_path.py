@@ -63,7 +63,7 @@ class FastPath:
         queries = arguments.getlist("query")
         if len(queries) != 1 or not queries[0].strip() or any(name in arguments for name in NOT_HERE):
             return None
-        if _wants_html(arguments, asking.accept_mimetypes):
+        if _wants_html(arguments, asking.headers.get("Accept", "")):
             return None
         try:
             build = self.app.extensions["isoko.current"].get()

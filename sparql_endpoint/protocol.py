@@ -10,6 +10,9 @@ from functools import lru_cache
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.http import parse_accept_header
+
+from isoko.http import put_headers
 
 from .examples import examples
 from .admission import RETRY_AFTER_SECONDS, Busy
@@ -77,8 +80,7 @@ CORS_HEADERS = {
 
 @blueprint.after_request
 def _cors_and_cache(response: Response) -> Response:
-    for name, value in CORS_HEADERS.items():
-        response.headers[name] = value
+    put_headers(response, CORS_HEADERS)
     response.vary.add("Accept")
     return response
 
@@ -154,13 +156,18 @@ def _digest(req: WerkzeugRequest) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _wants_html(arguments, accept: MIMEAccept | None = None) -> bool:
+def _wants_html(arguments, accept_header: str | None = None) -> bool:
     """The results page for `format=html`, and without `format` for a client that prefers HTML to
     every result format (a browser opening a /sparql?query=… link); `*/*` still gets SPARQL JSON.
-    `accept`: the request's Accept header (default: that of Flask's request)."""
+    `accept_header`: the request's Accept header (default: that of Flask's request)."""
     if arguments.get("format"):
         return arguments["format"].lower() == "html"
-    accept = request.accept_mimetypes if accept is None else accept
+    return _prefers_html(request.headers.get("Accept", "") if accept_header is None else accept_header)
+
+
+@lru_cache(maxsize=512)  # clients send a handful of Accept headers; matching one costs 10 % of a cached answer
+def _prefers_html(accept_header: str) -> bool:
+    accept = parse_accept_header(accept_header, MIMEAccept)
     offered = [*RESULT_FORMATS, *GRAPH_FORMATS, "text/html"]  # HTML last: it loses every tie
     return bool(accept) and choose(offered, accept, None) == "text/html"
 
