@@ -3,7 +3,9 @@
 The labels read from the served build's store are kept (per worker, LABELS_KEPT IRIs at most,
 least recently used out): the same institutions, documents, themes and currencies are labelled on
 thousands of pages, and each label costs store seeks. A build is immutable, so they never go stale;
-a new build comes with a new store object, which starts with no labels kept.
+a new build comes with a new store object, which starts with no labels kept. `kept_for` keeps
+other values worked out from the served store the same way (the procedure pages' prerequisite
+chains, browser_ui/workbench.py), dropped with the store.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import unicodedata
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from flask import current_app, g, has_app_context
@@ -39,35 +42,37 @@ class Label:
     fallback: bool  # True when not in the reader's language
 
 
-class KeptLabels:
-    """The label texts of IRIs in one immutable store, least recently used out (thread-safe)."""
+class Kept:
+    """Values worked out from one immutable store, by key, least recently used out (thread-safe)."""
 
-    def __init__(self, capacity: int = LABELS_KEPT):
+    def __init__(self, capacity: int):
         self.capacity = capacity
-        self._texts: OrderedDict[str, Texts] = OrderedDict()
+        self._values: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, iris: set[str]) -> dict[str, Texts]:
+    def get(self, keys: set[str]) -> dict[str, Any]:
         with self._lock:
-            found = {iri: self._texts[iri] for iri in iris if iri in self._texts}
-            for iri in found:
-                self._texts.move_to_end(iri)
+            found = {key: self._values[key] for key in keys if key in self._values}
+            for key in found:
+                self._values.move_to_end(key)
         return found
 
-    def put(self, texts: dict[str, Texts]) -> None:
+    def put(self, values: dict[str, Any]) -> None:
         with self._lock:
-            self._texts.update(texts)
-            while len(self._texts) > self.capacity:
-                self._texts.popitem(last=False)
+            self._values.update(values)
+            while len(self._values) > self.capacity:
+                self._values.popitem(last=False)
 
 
-_kept: weakref.WeakKeyDictionary[Store, KeptLabels] = weakref.WeakKeyDictionary()
+# weakly by store: a build's store and what was kept for it go together once it is no longer served
+_kept: weakref.WeakKeyDictionary[Store, dict[str, Kept]] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
-def _kept_for(store: Store) -> KeptLabels | None:
-    """The labels kept for `store` when it is the served build's local store (read-only, so its
-    labels never change; a remote store answers for successive builds, a build's own store is written)."""
+def kept_for(store: Store, purpose: str = "labels", capacity: int = LABELS_KEPT) -> Kept | None:
+    """What is kept for `purpose` from `store` when it is the served build's local store (read-only,
+    so nothing worked out from it changes; a remote store answers for successive builds, a build's
+    own store is written): None otherwise."""
     if not (isinstance(store, OxigraphStore) and has_app_context()):
         return None
     if "served_store" not in g:  # once per request: it costs a readlink
@@ -76,14 +81,14 @@ def _kept_for(store: Store) -> KeptLabels | None:
     if g.served_store is not store:
         return None
     with _kept_lock:
-        return _kept.setdefault(store, KeptLabels())
+        return _kept.setdefault(store, {}).setdefault(purpose, Kept(capacity))
 
 
 def fetch_labels(store: Store, iris: set[str], language: str, order: tuple[str, ...]) -> dict[str, Label]:
     if not iris:
         return {}
     note(iris)
-    kept = _kept_for(store)
+    kept = kept_for(store)
     texts = kept.get(iris) if kept is not None else {}
     missing = iris - texts.keys()
     if missing:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
@@ -37,13 +36,14 @@ from .analysis import quality as qa
 from .analysis import true_cost as tc
 from .analysis.graph import Graph
 from .formatting import format_amount, format_duration
-from .labels import sort_key
+from .labels import kept_for, sort_key
 from .language import COOKIE, preferred_language
 from .procedure import Link
 from .views import _page
 from .workbench_responses import config, csv_response, labels, query_href, titles, wants_csv
 
 blueprint = Blueprint("workbench", __name__, template_folder="templates")
+CHAINS_KEPT = 2048  # procedures whose prerequisite chain a worker keeps for the served build
 FACT_NAMES = {
     "fee": lazy_gettext("Fee"), "time": lazy_gettext("Processing time"), "legal_basis": lazy_gettext("Legal basis"),
     "office": lazy_gettext("Office"), "title_fr": lazy_gettext("French title"),
@@ -95,18 +95,22 @@ class Prerequisites:
 
 
 def prerequisites(procedure: str) -> Prerequisites:
-    build = served()
-    graph, tree, cost = _of_procedure(build.id, build.store, procedure)
+    graph, tree, cost = _of_procedure(served().store, procedure)
     # the procedures, their institutions and every document of the chain (the keys of graph.issuers)
     iris = {procedure} | set(graph.issuers) | {i for f in graph.facts.values() for i in (f.iri, *f.institutions)}
     return Prerequisites(tree, cost, labels(iris), graph)
 
 
-@lru_cache(maxsize=2048)
-def _of_procedure(build_id: str, store, procedure: str) -> tuple[Graph, pq.Tree, tc.TrueCost]:
-    """A procedure's chain and true cost depend on the build only: computed once per build and worker
+def _of_procedure(store, procedure: str) -> tuple[Graph, pq.Tree, tc.TrueCost]:
+    """A procedure's chain and true cost depend on the build only: kept per served store and worker
     (over half of an uncached procedure page's time at 1M, benchmarks/README.md); never mutated."""
-    return tc.of_procedure(store, procedure)
+    kept = kept_for(store, "prerequisites", CHAINS_KEPT)
+    found = kept.get({procedure}).get(procedure) if kept is not None else None
+    if found is None:
+        found = tc.of_procedure(store, procedure)
+        if kept is not None:
+            kept.put({procedure: found})
+    return found
 
 
 @blueprint.app_template_global("analysis_prerequisites")

@@ -67,7 +67,7 @@ def test_a_new_build_starts_without_labels(built: Config, monkeypatch):
 
 
 def test_least_recently_used_labels_go_first():
-    kept = labels.KeptLabels(capacity=2)
+    kept = labels.Kept(capacity=2)
     kept.put({"a": {}, "b": {}})
     assert kept.get({"a"}) == {"a": {}}  # now the most recently used
     kept.put({"c": {}})
@@ -77,3 +77,24 @@ def test_least_recently_used_labels_go_first():
 @pytest.fixture(autouse=True)
 def no_kept_labels():
     labels._kept.clear()
+
+
+def test_prerequisite_chains_are_kept_per_served_build(built: Config, monkeypatch):
+    from browser_ui import workbench
+    from browser_ui.analysis import true_cost
+
+    computed = []
+    original = true_cost.of_procedure
+    monkeypatch.setattr(true_cost, "of_procedure", lambda store, iri: computed.append(iri) or original(store, iri))
+    app = create_app(built)
+    for _ in range(2):
+        with app.test_request_context("/"):
+            first = workbench.prerequisites(PASSPORT)
+    assert computed == [PASSPORT]  # the second request used the kept chain
+    before = first.cost.totals["BIF"]  # the passport's own fee, the birth registration's 0
+    source = built.data_dir / "procedure" / "birth-registration.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("amount: 0", "amount: 2000"), encoding="utf-8")
+    build(built)
+    with app.test_request_context("/"):  # a new build: its own chains, the new fee counted
+        assert workbench.prerequisites(PASSPORT).cost.totals["BIF"] == before + 2000
+    assert computed == [PASSPORT, PASSPORT]
