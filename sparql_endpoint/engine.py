@@ -58,12 +58,17 @@ def result_cache(app: Flask) -> ResultCache | None:
     return found
 
 
+def cache_for(app: Flask, build: ServedBuild) -> ResultCache | None:
+    """The result cache for `build`'s answers: only the embedded build's are cached, as a remote
+    store changes with a publish before this app reads the new build's id
+    (current.REMOTE_INFO_SECONDS), while an immutable build folder never does."""
+    return result_cache(app) if getattr(build.store, "path", None) else None
+
+
 def cached_or_admitted(app: Flask, build: ServedBuild, client: str, asked: Request) -> Answer:
-    """The answer to `asked` from the result cache, else evaluated in `client`'s lane (`admitted`)
-    and kept when it is a success. A cached answer takes no slot: nothing is evaluated. Only the
-    embedded build's answers are cached: a remote store changes with a publish before this app
-    reads the new build's id (current.REMOTE_INFO_SECONDS), an immutable build folder never does."""
-    cache = result_cache(app) if getattr(build.store, "path", None) else None
+    """The answer to `asked` from the result cache (`cache_for`), else evaluated in `client`'s lane
+    (`admitted`) and kept when it is a success. A cached answer takes no slot: nothing is evaluated."""
+    cache = cache_for(app, build)
     found = cache.get(build.id, asked) if cache is not None else None
     if found is not None:
         return found

@@ -15,6 +15,13 @@ Everything else goes to Flask unchanged: other methods, protocol errors (several
 an empty query), the service description and examples, the HTML results page, a client over its
 rate limit (Flask answers the 429), no build, a store that does not answer.
 tests/test_fast_path.py compares both paths' responses header by header and byte by byte.
+
+With the result cache on, a 200 response made here is also kept whole (result_cache.Replay) under
+the request's raw parts (`raw_key`: the query string, Accept, Accept-Encoding, the host and scheme
+the base URL is made of), and the same request is answered again from it before any parsing: the
+rate limits are counted and their headers made as above, nothing else is done again (a third of
+the CPU of an answer from the result cache). Conditional requests and requests with a body are
+never answered so: they go the whole way.
 """
 
 from __future__ import annotations
@@ -30,15 +37,28 @@ from isoko.http import secure
 
 from .admission import Busy
 from .current import NoBuild
-from .engine import cached_or_admitted
+from .engine import cache_for, cached_or_admitted
 from .executor import QueryTimeout
 from .protocol import _cors_and_cache, _wants_html, answer_response, refusal
-from .result_cache import Request as Asked
+from .result_cache import Replay, Request as Asked
 from .store import StoreUnavailable
 
 ENDPOINT, ENDPOINT_NAME = "/sparql", "sparql.sparql"
 BYPASS = "isoko.sparql_fast_path.off"  # in an environ: this request goes through Flask (the tests compare)
 NOT_HERE = ("update", "example")  # parameters only the view handles
+NOT_REPLAYED = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE",
+                "HTTP_IF_RANGE", "HTTP_RANGE", "HTTP_TRANSFER_ENCODING")
+RATE_HEADERS = frozenset(("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"))
+
+
+def raw_key(environ: dict) -> tuple | None:
+    """What a lean-path response depends on besides the build and the clock, as the request came;
+    None for a request never answered from a kept response (conditional, or with a body)."""
+    if any(name in environ for name in NOT_REPLAYED) or environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+        return None
+    return (environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_ACCEPT_ENCODING", ""),
+            environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""))
 
 
 class FastPath:
@@ -50,26 +70,43 @@ class FastPath:
         self._limits: list | None = None
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
-        response = None
-        if (environ.get("PATH_INFO") == ENDPOINT and environ.get("REQUEST_METHOD") == "GET"
-                and not environ.get(BYPASS)):
-            response = self._answer(WerkzeugRequest(environ))
+        if (environ.get("PATH_INFO") != ENDPOINT or environ.get("REQUEST_METHOD") != "GET"
+                or environ.get(BYPASS)):
+            return self.next(environ, start_response)
+        key = raw_key(environ)
+        try:
+            build = self.app.extensions["isoko.current"].get()
+        except (NoBuild, StoreUnavailable):
+            return self.next(environ, start_response)
+        cache = cache_for(self.app, build) if key is not None else None
+        kept = cache.kept_response(build.id, key) if cache is not None else None
+        client = environ.get("REMOTE_ADDR") or "127.0.0.1"  # Flask-Limiter's get_remote_address
+        if kept is not None:
+            return self._replay(kept, client, environ, start_response)
+        response = self._answer(WerkzeugRequest(environ), build, client)
         if response is None:
             return self.next(environ, start_response)
-        return response(environ, start_response)
+        body, status, headers = response.get_wsgi_response(environ)
+        if cache is not None and response.status_code == 200:
+            body = [b"".join(body)]
+            cache.keep_response(build.id, key, _replay_of(status, headers, body[0]))
+        start_response(status, headers)
+        return body
 
-    def _answer(self, asking: WerkzeugRequest) -> Response | None:
+    def _replay(self, kept: Replay, client: str, environ: dict, start_response: Callable) -> Any:
+        limit = self._hit_limits(client)
+        if limit is False:
+            return self.next(environ, start_response)  # over a limit: Flask answers the 429
+        start_response(kept.status, [*kept.before, *self._rate_values(client, limit), *kept.after])
+        return [kept.body]
+
+    def _answer(self, asking: WerkzeugRequest, build: Any, client: str) -> Response | None:
         arguments = asking.args
         queries = arguments.getlist("query")
         if len(queries) != 1 or not queries[0].strip() or any(name in arguments for name in NOT_HERE):
             return None
         if _wants_html(arguments, asking.headers.get("Accept", "")):
             return None
-        try:
-            build = self.app.extensions["isoko.current"].get()
-        except (NoBuild, StoreUnavailable):
-            return None
-        client = asking.remote_addr or "127.0.0.1"  # Flask-Limiter's get_remote_address
         header_limit = self._hit_limits(client)
         if header_limit is False:
             return None  # over a limit: Flask answers the 429 (and counts it as it always does)
@@ -108,18 +145,23 @@ class FastPath:
         return next((limit for limit in limits if not limit.shared), limits[0])
 
     def _rate_headers(self, response: Response, client: str, limit: Any) -> None:
+        values = self._rate_values(client, limit, response.headers.get("Retry-After"))
+        for name, value in values[:3]:
+            response.headers.add(name, value)
+        for name, value in values[3:]:
+            response.headers[name] = value
+
+    def _rate_values(self, client: str, limit: Any, retry_after: str | None = None) -> list[tuple[str, str]]:
+        """The rate-limit headers, as Flask-Limiter makes them (`retry_after`: the response's own)."""
         limiter, _ = self._rate_limits()
         if limit is None or not limiter._headers_enabled:
-            return
+            return []
         reset, remaining = limiter.limiter.get_window_stats(limit.limit, client, ENDPOINT_NAME)
         reset_at = int(reset + 1)
-        response.headers.add("X-RateLimit-Limit", str(limit.limit.amount))
-        response.headers.add("X-RateLimit-Remaining", str(remaining))
-        response.headers.add("X-RateLimit-Reset", str(reset_at))
-        retry_after = response.headers.get("Retry-After")
         if retry_after is not None:  # ours are in seconds, never a date
             reset_at = max(int(time.time() + int(retry_after)), reset_at)
-        response.headers["Retry-After"] = str(int(reset_at - time.time()))
+        return [("X-RateLimit-Limit", str(limit.limit.amount)), ("X-RateLimit-Remaining", str(remaining)),
+                ("X-RateLimit-Reset", str(int(reset + 1))), ("Retry-After", str(int(reset_at - time.time())))]
 
     # -- the after-request hooks, last-installed first, as Flask runs them
 
@@ -151,6 +193,13 @@ class FastPath:
         if self.app.config["COMPRESS_EVALUATE_CONDITIONAL_REQUEST"]:
             response.make_conditional(asking)
         return response
+
+
+def _replay_of(status: str, headers: list[tuple[str, str]], body: bytes) -> Replay:
+    """`headers` without the rate-limit headers, split where they were."""
+    rated = [index for index, (name, _) in enumerate(headers) if name.lower() in RATE_HEADERS]
+    at = rated[0] if rated else len(headers)
+    return Replay(status, headers[:at], [item for item in headers[at:] if item[0].lower() not in RATE_HEADERS], body)
 
 
 def install(app: Flask) -> None:

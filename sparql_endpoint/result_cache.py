@@ -10,6 +10,12 @@ successful answers: errors, timeouts and refusals are never cached. Everything a
 by the endpoint, so a cached answer cannot be told from a fresh one. Answers of a remote store
 (ISOKO_STORE) are not cached (engine.cached_or_admitted says why).
 
+Beside the answers, each process's memory tier keeps the complete responses that the lean path of
+`GET /sparql` made from them (`Replay`: status line, headers, body as sent, compressed or not), by
+the request's raw parts, so that the same request is answered again without parsing it, matching
+its Accept header, compressing or building a response (fast_path.py): only the rate-limit headers
+are made again. Both kinds of entries share the memory tier's budget and its life (one build).
+
 Two tiers: each serving process keeps an LRU in memory (a quarter of the budget), in front of a SQLite file in the run folder shared by the processes that serve the
 same var/ (the budget in bytes, oldest stored first out). Any SQLite failure is a miss: the cache
 never breaks an answer.
@@ -26,6 +32,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .executor import Answer
 
@@ -60,17 +67,34 @@ class Request:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Replay:
+    """A complete 200 response of the lean path, as sent but for its rate-limit headers, which go
+    between `before` and `after` (where the endpoint adds them)."""
+
+    status: str
+    before: list[tuple[str, str]]
+    after: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def size(self) -> int:
+        return (len(self.body) + ENTRY_OVERHEAD
+                + sum(len(name) + len(value) for name, value in (*self.before, *self.after)))
+
+
 class _Memory:
-    """A thread-safe LRU of answers within `budget` bytes, for one build at a time (the page cache's
-    scheme, browser_ui/page_cache.py, without expiry: an answer lives as long as its build)."""
+    """A thread-safe LRU of answers and replays within `budget` bytes, for one build at a time (the
+    page cache's scheme, browser_ui/page_cache.py, without expiry: an entry lives as long as its
+    build)."""
 
     def __init__(self, budget: int):
         self.budget, self.size = budget, 0
-        self._entries: OrderedDict[str, Answer] = OrderedDict()
+        self._entries: OrderedDict[Any, Answer | Replay] = OrderedDict()
         self._build: str | None = None
         self._lock = threading.Lock()
 
-    def get(self, build: str, key: str) -> Answer | None:
+    def get(self, build: str, key: Any) -> Any:
         with self._lock:
             if build != self._build:  # another build is served: nothing kept is valid any more
                 self._entries.clear()
@@ -81,14 +105,14 @@ class _Memory:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, build: str, key: str, answer: Answer) -> None:
-        size = _size(answer)
+    def put(self, build: str, key: Any, entry: Answer | Replay) -> None:
+        size = _size(entry)
         with self._lock:
             if build != self._build or size > self.budget // MAX_ENTRY_SHARE:
                 return
             old = self._entries.pop(key, None)
             self.size += size - (_size(old) if old is not None else 0)
-            self._entries[key] = answer
+            self._entries[key] = entry
             while self.size > self.budget:
                 self.size -= _size(self._entries.popitem(last=False)[1])
 
@@ -132,6 +156,14 @@ class ResultCache:
         except sqlite3.Error:
             pass  # busy or broken: this process still has it in memory
 
+    def kept_response(self, build: str, key: tuple) -> Replay | None:
+        """The response kept for the raw request `key` (fast_path.raw_key) of `build`, if any."""
+        return self.memory.get(build, key)
+
+    def keep_response(self, build: str, key: tuple, replay: Replay) -> None:
+        self.memory.get(build, key)  # a new build empties the memory tier before the first put
+        self.memory.put(build, key, replay)
+
     def _store(self, build: str, key: str, answer: Answer, size: int) -> None:
         db = self._db()
         with db:  # one transaction: the total stays the sum of the sizes
@@ -165,5 +197,7 @@ class ResultCache:
         return db
 
 
-def _size(answer: Answer) -> int:
-    return len(answer.body) + len(answer.media_type) + ENTRY_OVERHEAD
+def _size(entry: Answer | Replay) -> int:
+    if isinstance(entry, Replay):
+        return entry.size
+    return len(entry.body) + len(entry.media_type) + ENTRY_OVERHEAD
