@@ -16,6 +16,10 @@ machine weighs on all alike:
 - each example query of sparql_endpoint/queries/, repeated;
 - `mix`: every example query and 100 lookups, cycled: the repeated-query mix of the cache target.
 
+When Go is on the PATH, a fourth server answers too: the same raw oxigraph behind a reverse
+proxy that only forwards (benchmarks/proxy_ceiling/main.go, Go's httputil.ReverseProxy): what any
+process in front of the store costs on this machine, before it does any work of its own.
+
 Every request carries an X-Forwarded-For address out of 1024 and the servers trust one proxy
 (ISOKO_PROXIES=1), as behind a reverse proxy: the endpoint's per-client bounds (admission, rate
 limit) stay at their defaults and apply per address, rather than refusing one address that sends
@@ -57,7 +61,7 @@ ONLY = os.environ.get("BENCH_ENDPOINT_ONLY", "")  # e.g. "lookup,mix": a subset 
 TARGETS = {"cheap_vs_oxigraph": 0.8, "mix_cached_vs_oxigraph": 3.0}
 ADDRESSES = 1024  # per address at 9,000 req/s: 9 a second, 530 a minute, under the default rate limits
 ACCEPT = "application/sparql-results+json"
-SERVERS = ("oxigraph", "isoko-cache-off", "isoko-cache-on")
+SERVERS = ("oxigraph", "isoko-cache-off", "isoko-cache-on", "oxigraph-behind-proxy")
 
 
 def lookup_query(iri: str) -> str:
@@ -129,6 +133,12 @@ def servers(size: str, var: Path) -> Iterator[dict[str, tuple[str, subprocess.Po
         started["oxigraph"] = (f"http://127.0.0.1:{port}/query", stack.enter_context(server(
             [str(OXIGRAPH), "serve-read-only", "--location", str(copy), "--bind", f"127.0.0.1:{port}",
              "--union-default-graph"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", "oxigraph")))
+        proxy = proxy_ceiling()
+        if proxy is not None:
+            port, to = free_port(), started["oxigraph"][0].removesuffix("/query")
+            started["oxigraph-behind-proxy"] = (f"http://127.0.0.1:{port}/query", stack.enter_context(server(
+                [str(proxy), "-listen", f"127.0.0.1:{port}", "-to", to],
+                f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", "oxigraph-behind-proxy")))
         for name, cache_mb in (("isoko-cache-off", "0"), ("isoko-cache-on", None)):
             port = free_port()
             env = {**os.environ, "ISOKO_VAR": str(var), "ISOKO_BASE_IRI": BASE, "ISOKO_PROXIES": "1"}
@@ -140,6 +150,21 @@ def servers(size: str, var: Path) -> Iterator[dict[str, tuple[str, subprocess.Po
                 [str(ISOKO), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", name, 120, env, WORK / size / f"{name}.log")))
         yield started
+
+
+def proxy_ceiling() -> Path | None:
+    """benchmarks/proxy_ceiling built with Go, or None without Go (the row is then left out)."""
+    go = shutil.which("go")
+    if go is None:
+        log("no Go on the PATH: the proxy ceiling is not measured")
+        return None
+    built = WORK / "proxy-ceiling"
+    done = subprocess.run([go, "build", "-o", str(built), "."], cwd=HERE / "proxy_ceiling",
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        log(f"go build of benchmarks/proxy_ceiling failed, not measured:\n{done.stderr[-2000:]}")
+        return None
+    return built
 
 
 def warm(url: str, queries: list[str]) -> None:
@@ -183,11 +208,12 @@ def bench_size(size: str) -> list[dict]:
                                                                   "non_2xx", "timeouts", "command", "error")}
                     row[name]["ok_per_s"] = _successes_per_s(result)
                 peer = row["oxigraph"]["ok_per_s"]
-                for name in SERVERS[1:]:
+                for name in [name for name in SERVERS[1:] if name in running]:
                     ours = row[name]["ok_per_s"]
                     row[f"{name}_ratio"] = round(ours / peer, 2) if ours and peer else None
                 log(f"{size} {workload} -c{connections}: " + ", ".join(
-                    f"{name} {row[name]['ok_per_s']} 2xx/s (non-2xx {row[name]['non_2xx']})" for name in SERVERS))
+                    f"{name} {row[name]['ok_per_s']} 2xx/s (non-2xx {row[name]['non_2xx']})"
+                    for name in SERVERS if name in running))
                 results.append(row)
         for name, (_, process) in running.items():
             results.append({"size": size, "workload": "memory", "server": name, **tree_memory_mb(process.pid)})
@@ -210,7 +236,8 @@ def met(row: dict) -> tuple[str, float, float | None]:
 
 def table(rows: list[dict]) -> str:
     lines = ["| size | workload | conns | oxigraph 2xx/s | /sparql cache off 2xx/s (÷) | /sparql cache on 2xx/s (÷) "
-             "| non-2xx off / on | target | met |", "|---|---|---|---|---|---|---|---|---|"]
+             "| non-2xx off / on | target | met | oxigraph behind a do-nothing proxy 2xx/s (÷) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         if row["workload"] == "memory":
             continue
@@ -221,8 +248,16 @@ def table(rows: list[dict]) -> str:
             f"| {row['isoko-cache-on']['ok_per_s']} ({row.get('isoko-cache-on_ratio')}×) "
             f"| {row['isoko-cache-off']['non_2xx']} / {row['isoko-cache-on']['non_2xx']} "
             f"| {'cache on' if judged.endswith('on') else 'cache off'} ≥ {target}× "
-            f"| {'—' if ratio is None else ('yes' if ratio >= target else '**no**')} |")
+            f"| {'—' if ratio is None else ('yes' if ratio >= target else '**no**')} "
+            f"| {_proxied(row)} |")
     return "\n".join(lines)
+
+
+def _proxied(row: dict) -> str:
+    found = row.get("oxigraph-behind-proxy")
+    if not found:
+        return "not measured (no Go)"
+    return f"{found['ok_per_s']} ({row.get('oxigraph-behind-proxy_ratio')}×)"
 
 
 def main() -> None:

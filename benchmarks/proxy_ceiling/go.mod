@@ -1,0 +1,3 @@
+module proxyceiling
+
+go 1.22
