@@ -7,6 +7,8 @@ import re
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
+from .language import babel_locale
+
 DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 UNITS = ("year", "month", "week", "day", "hour", "minute")
 # CLDR has no unit names for Kirundi; these are the attested nouns (reference/kirundi-terms.yaml:
@@ -33,11 +35,12 @@ def format_duration(value: str, language: str) -> str:
             singular, plural = KIRUNDI_UNITS[unit]
             words.append(f"{singular if number == 1 else plural} {number}")
         else:
-            words.append(format_unit(number, f"duration-{unit}", locale="fr" if language == "rn" else language))
+            locale = babel_locale("fr" if language == "rn" else language)
+            words.append(format_unit(number, f"duration-{unit}", locale=locale))
     return ", ".join(words)
 
 
 def format_amount(value: str, language: str) -> str:
     """A fee amount with the reader's digit grouping, without decimals when it has none."""
     number = float(value)
-    return format_decimal(int(number) if number.is_integer() else number, locale=language)
+    return format_decimal(int(number) if number.is_integer() else number, locale=babel_locale(language))

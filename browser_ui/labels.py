@@ -97,11 +97,11 @@ def fetch_labels(store: Store, iris: set[str], language: str, order: tuple[str, 
         if kept is not None:
             kept.put(read)
     labels = {}
+    fallbacks = (*order, "")
     for iri, by_property in texts.items():
         for prop in LABEL_PROPERTIES:
-            chosen = pick(by_property.get(prop, {}), language, (*order, ""))
-            if chosen:
-                text, lang = chosen
+            if by_property.get(prop):  # (`pick` finds a text in any non-empty one)
+                text, lang = pick(by_property[prop], language, fallbacks)
                 labels[iri] = Label(text, lang, bool(lang) and lang != language)
                 break
     return labels

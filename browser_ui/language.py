@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import current_app, request
 from werkzeug.wrappers import Request
 
@@ -9,7 +12,11 @@ COOKIE = "lang"
 
 
 def preferred_language() -> str:
-    return resolve_language(request, current_app.config["ISOKO"].languages)
+    """The current request's language (worked out once: a page asks for it several times)."""
+    language = getattr(request, "isoko_language", None)
+    if language is None:
+        language = request.isoko_language = resolve_language(request, current_app.config["ISOKO"].languages)
+    return language
 
 
 def resolve_language(asking: Request, languages: tuple[str, ...]) -> str:
@@ -29,3 +36,9 @@ def pick(texts: dict[str, str], language: str, order: tuple[str, ...]) -> tuple[
         lang = sorted(texts)[0]
         return texts[lang], lang
     return None
+
+
+@functools.cache
+def babel_locale(language: str) -> Locale:
+    """`language` as Babel's Locale, parsed once (Babel parses a code at every call it is given)."""
+    return Locale.parse(language)

@@ -13,6 +13,10 @@ from .procedure import Link
 from .resources import Resource, iri, load
 
 PROCEDURE = iri("cpsv:PublicService")
+# What institution.html shows of an institution's offices (the properties of `Resource.label`
+# among them): reading their other triples (places, sources, identifiers) costs store reads.
+OFFICE_SHOWN = ("rdf:type", "skos:prefLabel", "dct:title", "schema:name", "skos:notation", "locn:address",
+                "isoko:openingHoursDescription")
 
 
 def _links(store: Store, iris: list[str], language: str, order, href,
@@ -77,7 +81,7 @@ def institution_page(store: Store, target: str, language: str, order, href) -> I
         parent=_links(store, [parent], language, order, href, labels)[0] if parent else None,
         children=_links(store, children, language, order, href, labels),
         procedures=_links(store, procedures, language, order, href, labels),
-        offices=sorted(load(store, offices, language, order).values(), key=lambda r: r.iri),
+        offices=sorted(load(store, offices, language, order, OFFICE_SHOWN).values(), key=lambda r: r.iri),
         addresses=[a.text("locn:fullAddress") for a in institution.node_list("locn:address")
                    if a.text("locn:fullAddress")],
     )

@@ -12,8 +12,10 @@ from loaders.kinds import KINDS, SLUG
 from sparql_endpoint.negotiation import choose
 from sparql_endpoint.engine import served
 
+from .chrome import same_on_every_page
 from .history_views import last_changed
 from .labels import Label, fetch_labels, local_name, sort_key
+from .markup import external, link_to, name_of, names, text
 from .pages import (concept_page, institution_page, institutions_index, procedure_counts, resources_of_type,
                     scheme_members)
 from .page_cache import also_on_hit, expires_in
@@ -27,6 +29,8 @@ from .language import COOKIE, preferred_language
 
 blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
+for helper in (text, link_to, external, name_of, names, same_on_every_page):  # for every page's template
+    blueprint.add_app_template_global(helper)
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
 PAGE_TYPES = ["text/html", *RDF_TYPES.values()]
 PAGES = {"procedure": procedure_page, "institution": institution_page,
@@ -167,7 +171,8 @@ def entity(kind: str, slug: str, ext: str | None = None) -> Response:
             return Response("Available: " + ", ".join(PAGE_TYPES) + "\n", status=406, mimetype="text/plain")
     if media_type != "text/html":
         return _rdf(build.store, iri, media_type)
-    alternates = {name: url_for("ui.entity", kind=kind, slug=slug, ext=name) for name in RDF_TYPES}
+    page_url = url_for("ui.entity", kind=kind, slug=slug)  # the same with ".<ext>": one URL built, not four
+    alternates = {name: f"{page_url}.{name}" for name in RDF_TYPES}
     changed = last_changed(iri)
     if kind in PAGES and request.args.get("view") != "data":
         language = preferred_language()

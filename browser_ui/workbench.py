@@ -37,7 +37,7 @@ from .analysis import true_cost as tc
 from .analysis.graph import Graph
 from .formatting import format_amount, format_duration
 from .labels import kept_for, sort_key
-from .language import COOKIE, preferred_language
+from .language import COOKIE, babel_locale, preferred_language
 from .procedure import Link
 from .views import _page
 from .workbench_responses import config, csv_response, labels, query_href, titles, wants_csv
@@ -76,7 +76,7 @@ def format_days(days: float, language: str) -> str:
     if float(days).is_integer():
         return format_duration(f"P{int(days)}D", language)
     from babel.units import format_unit
-    return format_unit(round(days, 2), "duration-day", locale="fr" if language == "rn" else language)
+    return format_unit(round(days, 2), "duration-day", locale=babel_locale("fr" if language == "rn" else language))
 
 
 # --- prerequisite tree and true cost -----------------------------------------------------------

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response, has_request_context
-from flask_babel import Babel
 
 import back_office.web as back_office
-from browser_ui import page_cache
-from browser_ui.i18n import FrenchFallbackDomain, in_each_language
+from browser_ui import i18n, page_cache
 from browser_ui.language import preferred_language
 from browser_ui.coverage import blueprint as coverage_blueprint
 from browser_ui.where_views import blueprint as where_blueprint
@@ -36,12 +34,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # a SPARQL query or form larger than 1 MiB is refused (413)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(config.translations)
     app.extensions["isoko.current"] = CurrentBuild(config)
-    Babel(app, locale_selector=preferred_language)
-    app.before_request(FrenchFallbackDomain().as_default)
+    i18n.install(app, str(config.translations))
     # Every page's <html lang> and language switch, also those rendered outside browser_ui.
     app.context_processor(lambda: {"lang": preferred_language()} if has_request_context() else {})
-    app.jinja_env.globals["in_each_language"] = lambda message: in_each_language(message, str(config.translations))
-    app.jinja_env.globals["_n"] = lambda message: message  # marks a string for the catalogues, untranslated
     page_cache.install(app, config.page_cache_mb)  # before http: it keeps the compressed, final bytes
     http.install(app)
     app.register_blueprint(ui_blueprint)

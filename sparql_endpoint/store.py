@@ -107,7 +107,8 @@ class OxigraphStore:
     def select(self, query: str) -> list[Row]:
         solutions = self._query(query)
         names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        # Iterating a solution converts each term once (s[n] converts at every subscript).
+        return [{n: term for n, term in zip(names, solution) if term is not None} for solution in solutions]
 
     def ask(self, query: str) -> bool:
         return bool(self._query(query))
