@@ -7,12 +7,15 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 
 from isoko.config import Config
+from sparql_endpoint.store import OxigraphStore
 
 from .context import SourceContext
 from .geography import MAP_FILE, map_records
@@ -25,6 +28,7 @@ ONTOLOGY_FILES = ("official/cpsv-ap.ttl", "isoko.ttl", "schemes/*.ttl")
 JSON_LD_BATCH = 500  # entities per JSON-LD parse
 PARALLEL_FILES = 5000  # from this many source files on, read them in worker processes
 MAX_WORKERS = 4
+PIECE_FILES = 4 * JSON_LD_BATCH  # files per task of a worker process: whole JSON-LD batches
 
 
 @dataclass
@@ -46,6 +50,26 @@ class Catalogue:
             self.objects.extend(ox.parse(chunk, format=ox.RdfFormat.N_QUADS))
         self.n_quads.clear()
         return self.objects
+
+    def add(self, part: tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]] | None) -> None:
+        """Add the entities, quads and problems that read_files (or _map_places) returned."""
+        if part is None:
+            return
+        entities, quads, problems = part
+        self.entities.extend(entities)
+        if isinstance(quads, bytes):
+            self.n_quads.append(quads)
+        else:
+            self.objects.extend(quads)
+        self.problems.extend(problems)
+
+    def load_into(self, store: OxigraphStore) -> None:
+        """Move the quads into `store`: the objects, then the N-Quads (the order a store keeps)."""
+        store.load(self.objects)
+        for chunk in self.n_quads:  # pyoxigraph's own writing of parsed terms: not checked again (0.8 s at 1M)
+            store._store.load(chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
+        self.objects.clear()  # in the store now: frees a Python object per triple
+        self.n_quads.clear()
 
     def entity_for(self, iri: str) -> tuple[Entity, str] | None:
         """The entity whose file wrote this node, and the node's IRI relative to the id base."""
@@ -81,11 +105,14 @@ def source_files(config: Config) -> list[Path]:
     return [config.data_dir / name for name, _ in source_entries(config)]
 
 
-def read_catalogue(config: Config, workers: int | None = None) -> Catalogue:
+def read_catalogue(config: Config, workers: int | None = None, into: OxigraphStore | None = None) -> Catalogue:
     """Parse ontology and sources. Problems are collected, not raised, so all are reported at once.
 
     Large catalogues are read by `workers` processes (default: one per core from PARALLEL_FILES
-    files on), each taking an interleaved share of the files; the result is the same."""
+    files on), each taking an interleaved share of the files, in pieces; the result is the same.
+    With `into`, the quads go into that store as they come (in the order `load_into` gives: the
+    pieces already read while the workers read the next ones) instead of staying in the catalogue,
+    unless there are problems (the build stops then)."""
     catalogue = Catalogue(config)
     catalogue.problems.extend(unexpected_files(config))
     added, extra, catalogue.map_disagreements, map_problems = map_records(config)
@@ -93,25 +120,43 @@ def read_catalogue(config: Config, workers: int | None = None) -> Catalogue:
     files = source_files(config)
     if workers is None:
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(files) >= PARALLEL_FILES else 1
-    if workers > 1:
-        shares = [files[number::workers] for number in range(workers)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            parts = list(pool.map(read_files, [config] * workers, shares, [extra] * workers))
-    else:
-        parts = [read_files(config, files, extra)]
-    if added:
-        parts.append(_map_places(config, added))
-    for entities, quads, problems in parts:
-        catalogue.entities.extend(entities)
-        if isinstance(quads, bytes):
-            catalogue.n_quads.append(quads)
+    with _collector_off():
+        if workers > 1:
+            _read_in_workers(catalogue, files, workers, added, extra, into)
         else:
-            catalogue.objects.extend(quads)
-        catalogue.problems.extend(problems)
+            catalogue.add(read_files(config, files, extra))
+            catalogue.add(_map_places(config, added) if added else None)
+            catalogue.objects.extend(ontology_quads(config))
     catalogue.entities.sort(key=lambda entity: entity.file)
-    catalogue.objects.extend(ontology_quads(config))
     catalogue.index()
+    _load(catalogue, into)
     return catalogue
+
+
+def _read_in_workers(catalogue: Catalogue, files: list[Path], workers: int, added: list[tuple[str, LineDict]],
+                     extra: dict[str, dict], into: OxigraphStore | None) -> None:
+    """Share i of `workers` is files[i::workers], read in pieces of whole JSON-LD batches (so its
+    quads come in the same order as in one piece); the quads of the places the administrative map
+    adds and of the ontology are loaded first, then each piece's as it comes."""
+    config = catalogue.config
+    pieces = [share[start:start + PIECE_FILES] for share in (files[number::workers] for number in range(workers))
+              for start in range(0, len(share), PIECE_FILES)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = pool.map(read_files, [config] * len(pieces), pieces, [extra] * len(pieces))
+        places, place_quads, place_problems = _map_places(config, added) if added else ([], [], [])
+        catalogue.objects.extend(place_quads)  # first: loaded before the workers' quads, as ever
+        catalogue.objects.extend(ontology_quads(config))
+        _load(catalogue, into)
+        for part in parts:  # in order, as they come: each loaded while the workers read on
+            catalogue.add(part)
+            _load(catalogue, into)
+    catalogue.add((places, [], place_problems))
+
+
+def _load(catalogue: Catalogue, into: OxigraphStore | None) -> None:
+    """Move the quads read so far into `into`, if any, unless there are problems (the build stops)."""
+    if into is not None and not catalogue.problems:
+        catalogue.load_into(into)
 
 
 def _map_places(config: Config, added: list[tuple[str, LineDict]]) -> tuple[list[Entity], list[ox.Quad], list[Problem]]:
@@ -132,12 +177,18 @@ def read_files(config: Config, files: list[Path], extra: dict[str, dict] | None 
                 ) -> tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]]:
     """Entities, their quads and the problems of some source files (in a worker: quads as N-Quads);
     `extra`: keys the administrative map adds to places of data/ (their code, chef-lieu), by slug."""
-    # Parsing makes millions of objects and almost no cycles: the collector's passes over them
-    # cost 7 % of the parse (benchmarks/README.md); whatever is cyclic is collected afterwards.
+    with _collector_off():
+        return _read_files(config, files, extra)
+
+
+@contextmanager
+def _collector_off() -> Iterator[None]:
+    """Parsing makes millions of objects and almost no cycles: the collector's passes over them
+    cost 7 % of the parse (benchmarks/README.md); whatever is cyclic is collected afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read_files(config, files, extra)
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -176,6 +227,8 @@ def _read_files(config: Config, files: list[Path], extra: dict[str, dict] | None
             batch = []
     _to_rdf(batch, config, context, entities, quads, problems)
     if multiprocessing.parent_process() is not None:  # quads cross the process boundary as N-Quads
+        for entity in entities:
+            entity.document = {}  # turned into quads: not pickled (a second of CPU at 1M triples)
         return entities, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), problems
     return entities, quads, problems
 

@@ -53,17 +53,19 @@ def dump_name(graph: str, base_iri: str) -> str:
     return graph.removeprefix(base_iri + "graph/").replace("/", "-")
 
 
-def graph_parts(store: OxigraphStore | ox.Store, graph: str) -> GraphParts:
-    """The compressed dumps of one named graph of `store`."""
+def graph_parts(store: OxigraphStore | ox.Store, graph: str,
+                quads: bytes | memoryview | None = None) -> GraphParts:
+    """The compressed dumps of one named graph of `store`; `quads`: its N-Quads, when made already
+    (from an in-memory store: `store_n_quads`)."""
     raw = store._store if isinstance(store, OxigraphStore) else store  # bytes out: the GIL is released
     node = ox.NamedNode(graph)
-    # N-Triples escape line breaks in literals, so " .\n" only ends lines: each gets the graph
-    triples = raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node)
-    quads = triples.replace(b" .\n", f" <{graph}> .\n".encode())
-    if isinstance(store, OxigraphStore) and store.path is not None:
-        # an on-disk store decodes every term of each scan (8 µs a quad): scan it once
-        raw = ox.Store()
-        raw.load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
+    if quads is None:
+        triples = raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node)
+        quads = _in_graph(triples, graph)
+        if isinstance(store, OxigraphStore) and store.path is not None:
+            # an on-disk store decodes every term of each scan (8 µs a quad): scan it once
+            raw = ox.Store()
+            raw.load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
     body = raw.dump(format=ox.RdfFormat.JSON_LD, from_graph=node)
     json_ld = b'{"@id":' + json.dumps(graph).encode() + b',"@graph":' + body + b"}"
     turtle = raw.dump(format=ox.RdfFormat.TURTLE, from_graph=node, prefixes=PREFIXES)
@@ -71,16 +73,41 @@ def graph_parts(store: OxigraphStore | ox.Store, graph: str) -> GraphParts:
                       gzip.compress(turtle, LEVEL, mtime=0))
 
 
+def store_n_quads(store: OxigraphStore, graphs: list[str]) -> tuple[bytes, dict[str, memoryview]]:
+    """Every quad of an in-memory store as N-Quads, graph after graph of `graphs` (the store's named
+    graphs), then the default graph's (none in a build), and each graph's part of them: the dumps
+    and the build share one copy."""
+    raw = store._store
+
+    def n_quads(graph: str) -> bytes:
+        return _in_graph(raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)), graph)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        parts = list(pool.map(n_quads, graphs))
+    whole = b"".join(parts + [raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())])
+    view, starts = memoryview(whole), [0]
+    for part in parts:
+        starts.append(starts[-1] + len(part))
+    return whole, {g: view[a:b] for g, a, b in zip(graphs, starts, starts[1:])}
+
+
+def _in_graph(triples: bytes, graph: str) -> bytes:
+    """N-Triples as N-Quads of `graph`: N-Triples escape line breaks in literals, so " .\n" only
+    ends lines."""
+    return triples.replace(b" .\n", f" <{graph}> .\n".encode())
+
+
 def write_dumps(store: OxigraphStore, folder: Path, base_iri: str, reuse: dict[str, GraphParts] | None = None,
-                graphs: list[str] | None = None) -> list[Dump]:
+                graphs: list[str] | None = None, n_quads: dict[str, memoryview] | None = None) -> list[Dump]:
     """Write the dumps of `graphs` (default: every graph of `store`) into `folder`, and their index
-    beside it; `reuse`: the parts of graphs known unchanged (from a served build's dumps)."""
+    beside it; `reuse`: the parts of graphs known unchanged (from a served build's dumps); `n_quads`:
+    graphs' N-Quads made already (store_n_quads)."""
     folder.mkdir(parents=True, exist_ok=True)
     graphs = graphs if graphs is not None else store.graphs()
-    reuse = reuse or {}
+    reuse, n_quads = reuse or {}, n_quads or {}
+    missing = [g for g in graphs if g not in reuse]
     with ThreadPoolExecutor(THREADS) as pool:
-        made = dict(zip([g for g in graphs if g not in reuse],
-                        pool.map(lambda g: graph_parts(store, g), [g for g in graphs if g not in reuse])))
+        made = dict(zip(missing, pool.map(lambda g: graph_parts(store, g, n_quads.get(g)), missing)))
     parts = [reuse.get(g) or made[g] for g in graphs]
     index: dict[str, object] = {"graphs": graphs}
     written = []

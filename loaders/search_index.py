@@ -63,8 +63,8 @@ FIELDS: dict[str, tuple[str, float]] = {
 # The display title: the first of these an entity has (the entity page's order), per language.
 TITLE_PROPERTIES = (SKOS + "prefLabel", DCT + "title", RDFS + "label", SCHEMA + "name")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
-_SPACES = re.compile(r"\s+")
+# control characters (snippet markers are control characters) and white space: one space for a run
+_BLANKS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\s]+")
 
 
 def _texts(store: Store | ox.Store, config: Config, subjects: list[str] | None = None):
@@ -77,9 +77,10 @@ def _texts(store: Store | ox.Store, config: Config, subjects: list[str] | None =
     else:
         found = (q for s in subjects for q in raw.quads_for_pattern(ox.NamedNode(s), None, None)
                  if q.predicate.value in FIELDS)
+    id_base = config.id_base
     for quad in found:
         subject = quad.subject
-        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(config.id_base):
+        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(id_base):
             continue
         if quad.predicate == answer:
             objects = [q.object for q in raw.quads_for_pattern(quad.object, text, None)]
@@ -92,8 +93,7 @@ def _texts(store: Store | ox.Store, config: Config, subjects: list[str] | None =
 
 def clean(text: str) -> str:
     """NFC, no control characters (snippet markers are control characters), single spaces."""
-    text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _BLANKS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def entity_path(iri: str, config: Config) -> tuple[str, str] | None:
@@ -111,12 +111,13 @@ def search_rows(store: Store, config: Config, subjects: list[str] | None = None
     """(search rows in rowid order without their rowids, entity rows) of `store` (or of `subjects`)."""
     texts: dict[tuple[str, str, str], tuple[str, float]] = {}  # (iri, language, text) -> best field
     titles: dict[str, dict[str, dict[str, str]]] = {}  # iri -> property -> language -> text
-    kinds: dict[str, tuple[str, str]] = {}
+    kinds: dict[str, tuple[str, str] | None] = {}  # None: not an entity (a nested node)
     for subject, prop, literal in _texts(store, config, subjects):
-        where = kinds.get(subject) or entity_path(subject, config)
+        if subject not in kinds:
+            kinds[subject] = entity_path(subject, config)
+        where = kinds[subject]
         if where is None:
             continue
-        kinds[subject] = where
         text = clean(literal.value)
         if not text:
             continue

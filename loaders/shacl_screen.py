@@ -46,13 +46,14 @@ SUBCLASS = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 
 
 def screen_patterns(shapes: rdflib.Graph) -> list[str]:
-    """Graph patterns, one or more per property shape, binding ?focus to the nodes that may violate it."""
+    """Graph patterns, one or more per property shape, binding ?focus to the nodes that may violate it;
+    each once (our shapes and the official ones share constraints: 13 of 202 patterns)."""
     queries = []
     for node in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(SH.property, None))):
         focus = _focus(shapes, node)
         if focus is not None:
             queries += [q for prop in sorted(shapes.objects(node, SH.property)) for q in _property(shapes, prop, focus)]
-    return queries
+    return list(dict.fromkeys(queries))
 
 
 def may_violate(store: Store, shapes: rdflib.Graph, threads: int = 2) -> bool:

@@ -103,12 +103,14 @@ def record(config: Config, previous: Path | None, target: Path, n_quads: bytes, 
                     _add(db, pager, build, entity, REMOVED, None, None, _last(db, entity))
                     recorded.removed += 1
                 continue
-            description = b"\n".join(sorted(lines)) + b"\n"
+            lines.sort()
+            description = b"\n".join(lines) + b"\n"
             digest = hashlib.sha256(description).hexdigest()
             if digest == old_hash:
                 continue
             change = CREATED if old_change == REMOVED else CHANGED
-            _add(db, pager, build, entity, change, digest, description, _last(db, entity) if change == CHANGED else None)
+            last = _last(db, entity) if change == CHANGED else None
+            _add(db, pager, build, entity, change, digest, description, last, lines)
             changed.append(entity)
             setattr(recorded, change, getattr(recorded, change) + 1)
         _record_owning(db, {entity: current[entity] for entity in changed})
@@ -125,7 +127,7 @@ def _record_owning(db: sqlite3.Connection, current: dict[str, list[bytes]]) -> N
     for entity, lines in current.items():
         own = b"<" + entity.encode() + b"#"
         for line in lines:
-            if own in line:
+            if line.find(own, 1) != -1:  # past the subject: own would be found at 0 in a `#` node's lines
                 subject, predicate, obj, _ = line.split(b" ", 3)
                 if obj.startswith(own):
                     found.add(predicate[1:-1].decode())
@@ -140,12 +142,13 @@ def _last(db: sqlite3.Connection, entity: str) -> tuple[bytes, str | None, str]:
 
 
 def _add(db: sqlite3.Connection, pager: "_Pager", build: int, entity: str, change: str, digest: str | None,
-         description: bytes | None, last: tuple[bytes, str | None, str] | None) -> None:
+         description: bytes | None, last: tuple[bytes, str | None, str] | None,
+         lines: list[bytes] | None = None) -> None:
+    """Insert a version; `lines`: the description's lines (none for a removal)."""
     old, old_graph, old_themes = last or (b"", None, "")
     if description is None:  # a removal keeps the graph and themes it had, for the feeds that filter on them
         graph, themes, properties = old_graph, old_themes, ""
     else:
-        lines = description.splitlines()
         graph, themes = _graph(entity, lines), _themes(entity, lines)
         properties = " ".join(sorted(changed_properties(entity, old, description))) if change == CHANGED else ""
     db.execute("INSERT INTO versions (entity, build, change, hash, page, graph, themes, properties, description) "

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
+import pyoxigraph as ox
 import pytest
 
+import loaders.catalogue as catalogue_module
 from benchmarks.generate import generate, parse_size
 from loaders.build import build, check_sources
-from loaders.catalogue import read_catalogue
+from loaders.catalogue import read_catalogue, read_files, source_files
 from sparql_endpoint.current import CurrentBuild
+from sparql_endpoint.store import OxigraphStore
 
 CPSV = "PREFIX cpsv: <http://purl.org/vocab/cpsv#> PREFIX cv: <http://data.europa.eu/m8g/> "
 
@@ -76,3 +80,40 @@ def test_reading_in_worker_processes_gives_the_same_catalogue(config, generated)
     assert set(one.quads) == set(two.quads)
     assert [e.file for e in one.entities] == [e.file for e in two.entities]
     assert [(e.ref, e.nodes) for e in one.entities] == [(e.ref, e.nodes) for e in two.entities]
+
+
+def test_pieces_of_whole_batches_give_the_quads_in_the_same_order(config, generated, monkeypatch):
+    """The worker processes read their share in pieces of whole JSON-LD batches: the quads come in
+    the order of one piece (a store keeps that order, and the dumps follow it)."""
+    config = _config(config, generated)
+    monkeypatch.setattr(catalogue_module, "JSON_LD_BATCH", 7)
+    files = source_files(config)
+    whole = read_files(config, files)
+    pieces = [read_files(config, files[start:start + 21]) for start in range(0, len(files), 21)]
+    assert [quad for _, quads, _ in pieces for quad in quads] == whole[1]
+    assert [e.ref for entities, _, _ in pieces for e in entities] == [e.ref for e in whole[0]]
+
+
+def test_quads_loaded_while_reading_are_those_loaded_after_in_the_same_order(config, generated, monkeypatch):
+    config = _config(config, generated)
+    monkeypatch.setattr(catalogue_module, "PIECE_FILES", 40)  # several pieces per worker
+    streamed, after = OxigraphStore(), OxigraphStore()
+    read = read_catalogue(config, workers=2, into=streamed)
+    assert not read.objects and not read.n_quads and not read.problems
+    read_catalogue(config, workers=2).load_into(after)
+    assert len(streamed) > 5_000
+    assert streamed._store.dump(format=ox.RdfFormat.N_QUADS) == after._store.dump(format=ox.RdfFormat.N_QUADS)
+
+
+def test_problems_read_in_worker_processes_are_those_read_in_one(config, generated, tmp_path, monkeypatch):
+    """A broken file among the pieces: the same problems, in the same order, as read in one process."""
+    data = tmp_path / "broken"
+    shutil.copytree(generated / "data", data)
+    broken = sorted((data / "procedure").glob("*.yaml"))[-1]
+    broken.write_text(broken.read_text(encoding="utf-8").replace("title:", "title: [", 1), encoding="utf-8")
+    config = dataclasses.replace(config, data_dir=data, var_dir=tmp_path / "broken-var")
+    monkeypatch.setattr(catalogue_module, "PIECE_FILES", 40)
+    store = OxigraphStore()
+    two = read_catalogue(config, workers=2, into=store)
+    assert two.problems and two.problems == read_catalogue(config, workers=1).problems
+    assert any(p.file.endswith(broken.name) for p in two.problems)
