@@ -176,6 +176,8 @@ def warm(url: str, queries: list[str]) -> None:
             urllib.request.urlopen(request, timeout=60).read()
         except urllib.error.HTTPError as refused:  # e.g. past the query timeout at 1M: measured all the same
             log(f"warm-up: {url} answered {refused.code} to query {number + 1} of {len(queries)}")
+        except (urllib.error.URLError, TimeoutError) as failed:  # still busy with the previous run's backlog
+            log(f"warm-up: {url} did not answer query {number + 1} of {len(queries)} in 60 s: {failed}")
 
 
 def workloads(var: Path) -> dict[str, list[str]]:
