@@ -20,6 +20,9 @@ When Go is on the PATH, a fourth server answers too: the same raw oxigraph behin
 proxy that only forwards (benchmarks/proxy_ceiling/main.go, Go's httputil.ReverseProxy): what any
 process in front of the store costs on this machine, before it does any work of its own.
 
+After each warm-up and each wrk run, the bench waits until every server's process tree is idle
+(`drain_all`): a server still evaluating what wrk left queued would take the CPU from the next.
+
 Every request carries an X-Forwarded-For address out of 1024 and the servers trust one proxy
 (ISOKO_PROXIES=1), as behind a reverse proxy: the endpoint's per-client bounds (admission, rate
 limit) stay at their defaults and apply per address, rather than refusing one address that sends
@@ -51,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import parse_size  # noqa: E402
 from benchmarks.run import (BASE, ISOKO, OXIGRAPH, RESULTS, WORK, bench_build, free_port, log,  # noqa: E402
-                            server, tree_memory_mb, wrk)
+                            process_tree, server, tree_memory_mb, wrk)
 from sparql_endpoint.examples import examples  # noqa: E402
 
 SIZES = os.environ.get("BENCH_SIZES", "real,1M")
@@ -152,6 +155,40 @@ def servers(size: str, var: Path) -> Iterator[dict[str, tuple[str, subprocess.Po
         yield started
 
 
+def drain_all(running: dict[str, tuple[str, subprocess.Popen]]) -> None:
+    """`drain` every server (the proxy's backlog is its oxigraph's)."""
+    for name, (_, process) in running.items():
+        drain(process.pid, name)
+
+
+def drain(pid: int, name: str, cap_s: float = 60.0) -> None:
+    """Wait until the process tree of `pid` stops working (under 5 % of a core over 0.25 s), at most
+    `cap_s`: a server still evaluating the queries wrk left queued would take the CPU from the
+    next server measured (raw oxigraph has no timeout; the sidecars finish theirs)."""
+    started = time.monotonic()
+    used = _cpu_seconds(pid)
+    while time.monotonic() - started < cap_s:
+        time.sleep(0.25)
+        now = _cpu_seconds(pid)
+        if now - used < 0.0125:
+            break
+        used = now
+    waited = time.monotonic() - started
+    if waited > 1:
+        log(f"{name} was busy {waited:.1f} s after its run")
+
+
+def _cpu_seconds(pid: int) -> float:
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def proxy_ceiling() -> Path | None:
     """benchmarks/proxy_ceiling built with Go, or None without Go (the row is then left out)."""
     go = shutil.which("go")
@@ -201,11 +238,13 @@ def bench_size(size: str) -> list[dict]:
             script = lua_script(WORK / f"endpoint-{size}-{workload.replace(':', '-')}.lua", queries)
             for name, (url, _) in running.items():
                 warm(url, queries[:200] if workload == "lookup" else queries)
+                drain_all(running)
             for connections in CONNECTIONS:
                 row = {"size": size, "triples": info["triples"], "workload": workload, "connections": connections,
                        "queries": len(queries), "load_average": [round(x, 1) for x in os.getloadavg()]}
                 for name, (url, _) in running.items():
                     result = wrk(url, script, DURATION, connections)
+                    drain_all(running)
                     row[name] = {key: result.get(key) for key in ("requests_per_s", "requests", "p50_ms", "p99_ms",
                                                                   "non_2xx", "timeouts", "command", "error")}
                     row[name]["ok_per_s"] = _successes_per_s(result)
