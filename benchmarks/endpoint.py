@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import parse_size  # noqa: E402
 from benchmarks.run import (BASE, ISOKO, OXIGRAPH, RESULTS, WORK, bench_build, free_port, log,  # noqa: E402
-                            process_tree, server, tree_memory_mb, wrk)
+                            server, tree_cpu_seconds, tree_memory_mb, wrk)
 from sparql_endpoint.examples import examples  # noqa: E402
 
 SIZES = os.environ.get("BENCH_SIZES", "real,1M")
@@ -166,27 +166,16 @@ def drain(pid: int, name: str, cap_s: float = 60.0) -> None:
     `cap_s`: a server still evaluating the queries wrk left queued would take the CPU from the
     next server measured (raw oxigraph has no timeout; the sidecars finish theirs)."""
     started = time.monotonic()
-    used = _cpu_seconds(pid)
+    used = tree_cpu_seconds(pid)
     while time.monotonic() - started < cap_s:
         time.sleep(0.25)
-        now = _cpu_seconds(pid)
+        now = tree_cpu_seconds(pid)
         if now - used < 0.0125:
             break
         used = now
     waited = time.monotonic() - started
     if waited > 1:
         log(f"{name} was busy {waited:.1f} s after its run")
-
-
-def _cpu_seconds(pid: int) -> float:
-    ticks = 0
-    for member in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def proxy_ceiling() -> Path | None:

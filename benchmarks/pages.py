@@ -32,8 +32,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.run import (ISOKO, PAGE_DURATION, PAGE_WARMUP, RESULTS, WORK, bench_build, counts,  # noqa: E402
-                            isoko_env, isoko_server, log, lua_script, page_paths, process_tree, tree_memory_mb,
-                            wrk)
+                            isoko_env, isoko_server, log, lua_script, page_paths, tree_cpu_seconds,
+                            tree_memory_mb, wrk)
 from benchmarks.generate import parse_size  # noqa: E402
 
 SIZE = os.environ.get("BENCH_PAGES_SIZE", "1M")
@@ -41,18 +41,6 @@ TARGETS = {  # p99 in ms under 16 clients, PSS in MB (issue 19: 3. cold pages; 5
     ("procedure", "cold"): 100.0, ("entity", "cold"): 40.0,
     ("entity", "cached"): 20.0, ("search", "cached"): 20.0, "pss_mb": 500.0,
 }
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by a process and its descendants still running."""
-    ticks = 0
-    for member in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure(url: str, pid: int, page: str, paths: list[str], mode: str) -> dict:

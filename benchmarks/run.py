@@ -139,6 +139,18 @@ def process_tree(pid: int) -> set[int]:
     return family
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its descendants still running."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def tree_memory_mb(pid: int) -> dict:
     """Memory of a process and all its descendants (MB): the sum of RSS (pages shared by forked
     workers counted in each) and of PSS (each shared page split among its sharers, so the sum is

@@ -4,13 +4,12 @@ changed" line of every entity page (from the served build's history.sqlite)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from loaders.kinds import KINDS, SLUG
 from sparql_endpoint.engine import served
-from sparql_endpoint.history import History, Version
+from sparql_endpoint.history import Version
 from sparql_endpoint.ldes import FORMATS, history_or_none, member_quads, served_history, serialize
 from sparql_endpoint.negotiation import choose
 
@@ -31,26 +30,12 @@ class Entry:
 
 def last_changed(iri: str) -> dict | None:
     """{date, href} of the entity's latest version, for the footer of its page."""
-    history = _served_history()
+    history = history_or_none()
     changed = history.last_change(iri) if history else None
     if changed is None:
         return None
     kind, slug = iri[len(current_app.config["ISOKO"].id_base):].split("/", 1)
     return {"date": changed[:10], "href": url_for("history.entity_history", kind=kind, slug=slug)}
-
-
-_histories: dict[Path, tuple[str, History | None]] = {}  # var folder -> (served build id, its history)
-
-
-def _served_history() -> History | None:
-    """`history_or_none`, found once per served build (a build never changes; its history file
-    stays while it is served): it costs a realpath and a stat. Only the served build's is kept, so
-    an old build's file (and its readers' connections) goes with the switch."""
-    var, build = current_app.config["ISOKO"].var_dir, served().id
-    kept = _histories.get(var)
-    if kept is None or kept[0] != build:
-        kept = _histories[var] = (build, history_or_none())
-    return kept[1]
 
 
 def entries(versions: list[Version], language: str) -> list[Entry]:

@@ -17,10 +17,9 @@ import os
 import sqlite3
 import threading
 import zlib
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 FILE_NAME = "history.sqlite"
 FORMAT = "1"
@@ -96,18 +95,17 @@ class History:
             raise HistoryUnavailable(f"no change history at {self.path}")
         self._local = threading.local()
 
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection."""
         db = getattr(self._local, "db", None)
         if db is None or self._local.pid != os.getpid():  # a forked process opens its own
             db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
             self._local.pid = os.getpid()
-        yield db
+        return db
 
     def _versions(self, where: str, parameters: tuple = (), order: str = "v.seq") -> list[Version]:
-        with self._reading() as db:
-            rows = db.execute(f"SELECT {COLUMNS} FROM versions v JOIN builds b ON b.seq = v.build "
-                              f"WHERE {where} ORDER BY {order}", parameters).fetchall()
+        rows = self._db().execute(f"SELECT {COLUMNS} FROM versions v JOIN builds b ON b.seq = v.build "
+                                  f"WHERE {where} ORDER BY {order}", parameters).fetchall()
         return [Version(*row[:9], tuple(row[9].split()), tuple(row[10].split()), row[11]) for row in rows]
 
     def versions_of(self, entity: str) -> list[Version]:
@@ -116,9 +114,8 @@ class History:
 
     def last_change(self, entity: str) -> str | None:
         """When `entity` last changed (its latest version's build time), None if it has no version."""
-        with self._reading() as db:
-            row = db.execute("SELECT b.created FROM versions v JOIN builds b ON b.seq = v.build "
-                             "WHERE v.entity = ? ORDER BY v.seq DESC LIMIT 1", (entity,)).fetchone()
+        row = self._db().execute("SELECT b.created FROM versions v JOIN builds b ON b.seq = v.build "
+                                 "WHERE v.entity = ? ORDER BY v.seq DESC LIMIT 1", (entity,)).fetchone()
         return row[0] if row else None
 
     def version(self, entity: str, build_id: str) -> Version | None:
@@ -134,32 +131,27 @@ class History:
         return self._versions("v.page = ?", (number,))
 
     def page_count(self) -> int:
-        with self._reading() as db:
-            return db.execute("SELECT COALESCE(MAX(page), -1) + 1 FROM versions").fetchone()[0]
+        return self._db().execute("SELECT COALESCE(MAX(page), -1) + 1 FROM versions").fetchone()[0]
 
     def first_time(self, page: int) -> str | None:
-        with self._reading() as db:
-            row = db.execute("SELECT b.created FROM versions v JOIN builds b ON b.seq = v.build "
-                             "WHERE v.page = ? ORDER BY v.seq LIMIT 1", (page,)).fetchone()
+        row = self._db().execute("SELECT b.created FROM versions v JOIN builds b ON b.seq = v.build "
+                                 "WHERE v.page = ? ORDER BY v.seq LIMIT 1", (page,)).fetchone()
         return row[0] if row else None
 
     def first_times(self) -> list[str]:
         """The time of each page's first version, by page."""
-        with self._reading() as db:
-            return [created for _, created in db.execute(
-                "SELECT v.page, MIN(b.created) FROM versions v JOIN builds b ON b.seq = v.build "
-                "GROUP BY v.page ORDER BY v.page")]
+        return [created for _, created in self._db().execute(
+            "SELECT v.page, MIN(b.created) FROM versions v JOIN builds b ON b.seq = v.build "
+            "GROUP BY v.page ORDER BY v.page")]
 
     def owning_predicates(self) -> list[str]:
         """The predicates that link an entity to its own `#` nodes."""
-        with self._reading() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'owning'").fetchone()
+        row = self._db().execute("SELECT value FROM meta WHERE key = 'owning'").fetchone()
         return row[0].split() if row else []
 
     def builds(self) -> list[tuple[int, str, str]]:
         """(seq, id, created) of every build recorded, oldest first."""
-        with self._reading() as db:
-            return db.execute("SELECT seq, id, created FROM builds ORDER BY seq").fetchall()
+        return self._db().execute("SELECT seq, id, created FROM builds ORDER BY seq").fetchall()
 
     def latest(self, limit: int, graph: str | None = None, theme: str | None = None,
                entity: str | None = None, since: str | None = None) -> list[Version]:

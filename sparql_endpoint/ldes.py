@@ -20,6 +20,8 @@ versions are named under the base IRI.
 from __future__ import annotations
 
 import hashlib
+import weakref
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request
@@ -47,12 +49,22 @@ def N(iri: str) -> ox.NamedNode:  # noqa: N802 (short, as in rdflib's URIRef use
     return ox.NamedNode(iri)
 
 
+# the served build's store -> (build id, its history): found once per build, not per request (a
+# realpath and a stat), its readers' connections kept with it, and gone with the build's store
+_histories: weakref.WeakKeyDictionary[Any, tuple[str, History | None]] = weakref.WeakKeyDictionary()
+
+
 def history_or_none() -> History | None:
     """The served build's history, None when it has none (built before versioning, or remote)."""
-    try:
-        return History(build_file(current_app.config["ISOKO"], served().id, FILE_NAME))
-    except HistoryUnavailable:
-        return None
+    build = served()
+    kept = _histories.get(build.store)
+    if kept is None or kept[0] != build.id:  # a remote store object answers for successive builds
+        try:
+            history = History(build_file(current_app.config["ISOKO"], build.id, FILE_NAME))
+        except HistoryUnavailable:
+            history = None
+        kept = _histories[build.store] = (build.id, history)
+    return kept[1]
 
 
 def served_history() -> History:
