@@ -73,7 +73,7 @@ def main() -> None:
         for _ in range(int(sys.argv[3]) if len(sys.argv) > 3 else 3):
             one_pass(sys.argv[2])
         profile.disable()
-        pstats.Stats(profile).sort_stats("tottime").print_stats(45)
+        pstats.Stats(profile).sort_stats(os.environ.get("SORT", "tottime")).print_stats(45)
     else:
         raise SystemExit(__doc__)
 

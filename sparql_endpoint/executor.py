@@ -98,17 +98,16 @@ class SidecarStore(RemoteStore):
         self.sidecar, self.max_bytes = sidecar, max_bytes
         self._local = threading.local()
 
-    def _connection(self, port: int) -> http.client.HTTPConnection:
+    def _connection(self, port: int, seconds: float) -> http.client.HTTPConnection:
         connection = getattr(self._local, "connection", None)
         if connection is None or connection.port != port:
             if connection is not None:
                 connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=self.timeout + GRACE_SECONDS)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=seconds)
             self._local.connection = connection
-        budget = getattr(self._local, "budget", None)
-        connection.timeout = budget or self.timeout + GRACE_SECONDS
+        connection.timeout = seconds
         if connection.sock is not None:
-            connection.sock.settimeout(connection.timeout)
+            connection.sock.settimeout(seconds)
         return connection
 
     def set_budget(self, seconds: float | None) -> None:
@@ -121,11 +120,13 @@ class SidecarStore(RemoteStore):
                 *(("named-graph-uri", g) for g in named_graphs or ())]
         body = urllib.parse.urlencode(form)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        # One deadline for every attempt: a query retried on a fresh sidecar (its own was killed
+        # for another thread's query) has what is left, or the watchdog's bound would not hold.
+        deadline = time.monotonic() + (getattr(self._local, "budget", None) or self.timeout + GRACE_SECONDS)
         for attempt in range(1, ATTEMPTS + 1):
             port = self.sidecar.ensure()
-            connection = self._connection(port)
+            connection = self._connection(port, max(deadline - time.monotonic(), 0.001))
             try:
-                deadline = time.monotonic() + connection.timeout
                 connection.request("POST", "/query", body, headers)
                 response = connection.getresponse()
                 data = _read_before(response, self.max_bytes + 1, deadline)

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -100,6 +101,26 @@ def test_query_its_timeout_misses_is_killed_with_its_sidecar(app, monkeypatch):
     assert gone(pid) and sidecars(app) == []  # killed, not left computing
     monkeypatch.setattr(executor_module, "GRACE_SECONDS", 2.0)
     assert ask_count(client) == 2 and len(sidecars(app)) == 1
+
+
+def test_query_retried_on_a_fresh_sidecar_keeps_its_first_deadline(app, monkeypatch):
+    # Another thread's query got this sidecar killed while ours ran: ours is retried on a new one,
+    # with what is left of its time, not a fresh timeout (the watchdog's bound counts on one).
+    monkeypatch.setattr(executor_module, "GRACE_SECONDS", 0.0)
+    store = executor_module.SidecarStore(sidecar_module.Sidecar(app.extensions["isoko.current"].get().store.path, 3.0))
+    try:
+        store.sidecar.ensure()
+        killer = threading.Timer(2.0, store.sidecar.kill)
+        killer.start()
+        started = time.monotonic()
+        with pytest.raises(executor_module.QueryTimeout):
+            store.run(HEAVY).serialize("application/sparql-results+json")
+        elapsed = time.monotonic() - started
+        killer.join()
+        # retried with a fresh timeout it would have ended after 2 s + a start + 3 s
+        assert 2.0 < elapsed < 4.0, elapsed
+    finally:
+        store.sidecar.kill()
 
 
 def test_malformed_query_gives_the_parser_message(app):
