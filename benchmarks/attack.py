@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/attack.py          # part of `make bench`; `make bench-attack` alone
 
 Builds the real catalogue (data/) into BENCH_DIR/attack, serves it with `isoko serve` (its
-defaults: 2 workers x 4 threads), measures the cheap traffic alone for ATTACK_BASELINE_S, then
+defaults: 2 workers x 2 threads), measures the cheap traffic alone for ATTACK_BASELINE_S, then
 for ATTACK_SECONDS (60) runs at once:
 - 16 hostile connections from one address (127.0.0.2) sending the heaviest queries they can
   (cross products, ordered cross products, regex over all literal pairs, full scans, path

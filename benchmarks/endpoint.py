@@ -6,7 +6,7 @@
 For each catalogue (`real`: data/ built as `isoko build` does; `1M` etc.: benchmarks/generate.py,
 seed 1, built as benchmarks/run.py does, reused when already built), three servers run side by
 side over the same build: `oxigraph serve-read-only --union-default-graph` over a copy of the
-build's store (the peer), and `isoko serve` (defaults: 2 workers x 4 threads) with the result cache
+build's store (the peer), and `isoko serve` (defaults: 2 workers x 2 threads) with the result cache
 off (ISOKO_RESULT_CACHE_MB=0) and on (the default). Each workload is sent by wrk (GET, a Lua
 script) to the three one after the other at each connection count, so that the noise of a shared
 machine weighs on all alike:

@@ -5,7 +5,7 @@ in the page cache (issue 19, targets 3 and 5).
     BENCH_DIR=/tmp/b BENCH_PAGES_SIZE=100k .venv/bin/python benchmarks/pages.py
 
 On the synthetic catalogue of that size (benchmarks/generate.py, seed 1, built once into
-BENCH_DIR/<size>/var and reused when there): `isoko serve` (2 workers x 4 threads) with the page
+BENCH_DIR/<size>/var and reused when there): `isoko serve` (2 workers x 2 threads) with the page
 cache off, procedure and entity (institution) pages under 16 clients (wrk, 100 URLs each, after a
 warm-up run): the cold figures. Then `isoko serve` as it runs by default: entity and search pages
 (cached), the PSS of the serving processes. Then a publish: one procedure's fee changes in the

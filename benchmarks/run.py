@@ -55,7 +55,7 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 PAGE_DURATION = os.environ.get("BENCH_PAGE_DURATION", "8s")
 PAGE_WARMUP = os.environ.get("BENCH_PAGE_WARMUP", "3s")
 WORKERS = os.environ.get("ISOKO_WORKERS", "2")
-THREADS = os.environ.get("ISOKO_THREADS", "4")  # the defaults of `isoko serve`
+THREADS = os.environ.get("ISOKO_THREADS", "2")  # the defaults of `isoko serve`
 BASE = "https://data.isoko.bi/"
 PREFIXES = ("PREFIX cpsv: <http://purl.org/vocab/cpsv#> PREFIX cv: <http://data.europa.eu/m8g/> "
             "PREFIX dct: <http://purl.org/dc/terms/> ")

@@ -114,11 +114,12 @@ def publish(config: Config, target: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="PORT")
-# 2 x 4 measured best on 2 cores at 1M triples (benchmarks/README.md): more threads per worker
-# make them queue for the interpreter lock (page p99 16 ms with 4, 30 ms with 6 and 8) without
-# raising /sparql throughput, whose queries wait on the oxigraph sidecar.
+# 2 x 2 measured best on 2 cores at 1M triples (benchmarks/README.md, "Threads"): more threads per
+# worker queue for the interpreter lock (uncached entity page p99 28-32 ms with 2, 44-48 with 4, and
+# 30 ms cached with 6 and 8 against 16 with 4), and hardly raise /sparql throughput (lookups 7 %
+# with 4), whose queries wait on the oxigraph sidecar.
 @click.option("--workers", default=2, show_default=True, type=int, envvar="ISOKO_WORKERS")
-@click.option("--threads", default=4, show_default=True, type=int, envvar="ISOKO_THREADS")
+@click.option("--threads", default=2, show_default=True, type=int, envvar="ISOKO_THREADS")
 @click.pass_obj
 def serve(config: Config, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the browser UI and /sparql over the current build."""
