@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from gunicorn.app.base import BaseApplication
 
+from .access_log import AccessLogger
 from .app import create_app
 from .config import Config
 from sparql_endpoint.admission import LIGHT_SECONDS, LIGHT_WAIT_SECONDS
@@ -58,6 +59,7 @@ def serve(config: Config, host: str, port: int, workers: int, threads: int) -> N
         # the access log is the only record of who asked what: on by default (stdout); it costs about
         # 1 % of a worker's CPU on cheap queries (benchmarks/README.md), ISOKO_ACCESS_LOG=off drops it
         "timeout": int(config.query_timeout) + 20, "accesslog": config.access_log, "graceful_timeout": 5,
+        "logger_class": AccessLogger,  # gunicorn's line, made for less (isoko/access_log.py)
         # one listening socket per worker (SO_REUSEPORT): the kernel spreads new connections evenly;
         # with one shared socket whichever worker wakes first takes them, and 16 keep-alive clients
         # split 12/4 gave twice the p99 of an 8/8 split (benchmarks/README.md)
