@@ -89,11 +89,17 @@ class Resource:
         return None
 
 
-def _triples(store: Store, subjects: list[str], properties: tuple[str, ...] | None = None) -> list[dict]:
-    values = " ".join(f"<{i}>" for i in subjects)
+def _triples(store: Store, subjects: list[str], properties: tuple[str, ...] | None = None) -> list[tuple[str, str, ox.Term]]:
+    """(subject, predicate IRI, object) of every triple about `subjects`."""
     # A FILTER, not a second VALUES (which makes pyoxigraph scan every triple: labels.py)
     only = f"FILTER(?p IN ({', '.join(f'<{iri(c)}>' for c in properties)}))" if properties else ""
-    return store.select(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o {only} }}")
+    if len(subjects) == 1:  # a constant subject, no VALUES join: 25 us less a lookup at 1M
+        [subject] = subjects
+        rows = store.select(f"SELECT DISTINCT ?p ?o WHERE {{ <{subject}> ?p ?o {only} }}")
+        return [(subject, row["p"].value, row["o"]) for row in rows]
+    values = " ".join(f"<{i}>" for i in subjects)
+    rows = store.select(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o {only} }}")
+    return [(row["s"].value, row["p"].value, row["o"]) for row in rows]
 
 
 def load(store: Store, iris: set[str] | list[str], language: str, order: tuple[str, ...],
@@ -107,12 +113,12 @@ def load(store: Store, iris: set[str] | list[str], language: str, order: tuple[s
     note(iris)
     resources = {i: Resource(i, language, order) for i in iris}
     nodes: dict[str, Resource] = {}
-    for row in _triples(store, iris, properties):
-        owner, obj = resources[row["s"].value], row["o"]
-        owner.properties[row["p"].value].append(obj)
+    for subject, predicate, obj in _triples(store, iris, properties):
+        owner = resources[subject]
+        owner.properties[predicate].append(obj)
         if isinstance(obj, ox.NamedNode) and obj.value.startswith(owner.iri + "#"):
             owner.nodes[obj.value] = nodes.setdefault(obj.value, Resource(obj.value, language, order))
     if nodes:
-        for row in _triples(store, sorted(nodes)):
-            nodes[row["s"].value].properties[row["p"].value].append(row["o"])
+        for subject, predicate, obj in _triples(store, sorted(nodes)):
+            nodes[subject].properties[predicate].append(obj)
     return {i: r for i, r in resources.items() if r.properties}
