@@ -54,3 +54,13 @@ def test_tree_rows_flatten_every_document_and_issuer(store):
              r["cycle"], r["counted"]) for r in pq.tree_rows(tree)]
     assert rows == [(1, "residence-card", "work-permit", "work-permit", False, True),
                     (2, "work-permit", "residence-card", "residence-card", True, False)]
+
+
+def test_requirement_rows_in_the_documented_querys_order(store):
+    # sorted in Python, not by the store (requirement_rows): the same rows in the same order as the
+    # published query with its ORDER BY, for one root and for every procedure at once
+    from browser_ui.analysis.common import procedures, query_text, select, with_roots
+    every = procedures(store)
+    for roots in ([P + "business-licence"], [P + "passport"], every):
+        ordered = select(store, with_roots(query_text(pq.TREE_QUERY), roots))
+        assert pq.requirement_rows(store, roots) == ordered
