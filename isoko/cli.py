@@ -115,7 +115,7 @@ def publish(config: Config, target: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="PORT")
 # 2 x 2 measured best on 2 cores at 1M triples (benchmarks/README.md, "Threads"): more threads per
-# worker queue for the interpreter lock (uncached entity page p99 28-32 ms with 2, 44-48 with 4, and
+# worker queue for the interpreter lock (uncached entity page p99 28-39 ms with 2, 43-51 with 4, and
 # 30 ms cached with 6 and 8 against 16 with 4), and hardly raise /sparql throughput (lookups 7 %
 # with 4), whose queries wait on the oxigraph sidecar.
 @click.option("--workers", default=2, show_default=True, type=int, envvar="ISOKO_WORKERS")

@@ -56,8 +56,8 @@ def _replace_this_worker(graceful: float) -> None:
 def serve(config: Config, host: str, port: int, workers: int, threads: int) -> None:
     _Server(config, {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-        # the access log is the only record of who asked what: on by default (stdout); it costs about
-        # 1 % of a worker's CPU on cheap queries (benchmarks/README.md), ISOKO_ACCESS_LOG=off drops it
+        # the access log is the only record of who asked what: on by default (stdout); about 6 us a
+        # request with AccessLogger (benchmarks/README.md); ISOKO_ACCESS_LOG=off drops it
         "timeout": int(config.query_timeout) + 20, "accesslog": config.access_log, "graceful_timeout": 5,
         "logger_class": AccessLogger,  # gunicorn's line, made for less (isoko/access_log.py)
         # one listening socket per worker (SO_REUSEPORT): the kernel spreads new connections evenly;
