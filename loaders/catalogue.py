@@ -51,10 +51,8 @@ class Catalogue:
         self.n_quads.clear()
         return self.objects
 
-    def add(self, part: tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]] | None) -> None:
+    def add(self, part: tuple[list[Entity], list[ox.Quad] | bytes, list[Problem]]) -> None:
         """Add the entities, quads and problems that read_files (or _map_places) returned."""
-        if part is None:
-            return
         entities, quads, problems = part
         self.entities.extend(entities)
         if isinstance(quads, bytes):
@@ -125,7 +123,8 @@ def read_catalogue(config: Config, workers: int | None = None, into: OxigraphSto
             _read_in_workers(catalogue, files, workers, added, extra, into)
         else:
             catalogue.add(read_files(config, files, extra))
-            catalogue.add(_map_places(config, added) if added else None)
+            if added:
+                catalogue.add(_map_places(config, added))
             catalogue.objects.extend(ontology_quads(config))
     catalogue.entities.sort(key=lambda entity: entity.file)
     catalogue.index()
