@@ -13,7 +13,7 @@ FUSEKI_PORT ?= 3030
 # Fuseki's jars, resolved from Maven Central by deploy/fuseki/pom.xml (never kept in git).
 FUSEKI := deploy/fuseki/target/lib/.resolved
 
-.PHONY: setup build serve test clean browser-deps postgres-deps fuseki bench bench-attack bench-history bench-endpoint workbench bench-pages bench-build
+.PHONY: setup build serve test clean browser-deps postgres-deps fuseki bench bench-attack bench-history bench-endpoint workbench bench-pages bench-build bench-examples
 
 # UI translations: the .po catalogues are the source, the compiled .mo files are not kept in git.
 MO := $(patsubst %.po,%.mo,$(wildcard browser_ui/translations/*/LC_MESSAGES/messages.po))
@@ -81,6 +81,7 @@ bench: setup $(FUSEKI)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/endpoint.py
+	$(BIN)/python benchmarks/examples.py
 	$(BIN)/python benchmarks/attack.py
 	$(BIN)/python benchmarks/history.py
 	$(BIN)/python benchmarks/publish.py
@@ -91,6 +92,10 @@ bench: setup $(FUSEKI)
 bench-endpoint: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/endpoint.py
+
+# Each example query's time on the store at real and 1M size, against the query timeout.
+bench-examples: setup
+	$(BIN)/python benchmarks/examples.py
 
 # A full build of the generated 1M catalogue, then an incremental one after one procedure changed
 # (benchmarks/build.py: wall to the switch, CPU, peak RSS, stages; --size 100k for a quick run).

@@ -11,10 +11,11 @@ from typing import Callable
 
 from sparql_endpoint.store import Store
 
-from .common import Rows, query_text, replace_once, select
+from .common import Rows, query_text, replace_once, select, without_order_by
 
 MAP_QUERY = "dependency-map"
 LEVELS = ("institution", "top")
+MAP_ORDER_BY = r"\s*ORDER BY DESC\(\?procedures\) \?issuer \?requirer\s*$"  # dependency_edges' order
 CSV_HEADER = ["issuer", "issuer_name", "requirer", "requirer_name", "procedures", "documents", "procedure_list",
               "document_list"]
 SHORT_NAME = 30  # characters of a name shown on the map when an institution has no acronym
@@ -24,7 +25,7 @@ def with_level(query: str, level: str) -> str:
     """The dependency-map query at "institution" or "top" level."""
     if level not in LEVELS:
         raise ValueError(level)
-    return replace_once(r'VALUES \?level \{[^}]*\}', f'VALUES ?level {{ "{level}" }}', query)
+    return replace_once(r'VALUES \?level \{\s*"[^"]*"\s*\}', f'VALUES ?level {{ "{level}" }}', query)
 
 
 @dataclass
@@ -48,7 +49,8 @@ def dependency_edges(rows: Rows) -> list[Edge]:
 
 def dependency_map(store: Store, level: str = "institution") -> list[Edge]:
     """The edges between institutions ("institution") or between top-level institutions ("top")."""
-    return dependency_edges(select(store, with_level(query_text(MAP_QUERY), level)))
+    query = with_level(query_text(MAP_QUERY), level)
+    return dependency_edges(select(store, without_order_by(MAP_ORDER_BY, query) or query))
 
 
 def short_names(store: Store, iris: set[str], title: Callable[[str], str]) -> dict[str, str]:

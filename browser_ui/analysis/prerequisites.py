@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 
 from sparql_endpoint.store import Store
 
-from .common import Rows, chain_text, query_text, replace_once, select, with_roots
+from .common import Rows, chain_text, query_text, select, with_roots, without_order_by
 from .graph import Graph
 
 TREE_QUERY = "prerequisite-tree"
@@ -30,9 +30,8 @@ def requirement_rows(store: Store, roots: list[str]) -> Rows:
     of CPU for a procedure's 38 rows at 1M, benchmarks/README.md), a tenth of a procedure page's
     first render. The ORDER BY names every variable, so the order is the same."""
     query = with_roots(query_text(TREE_QUERY), roots)
-    try:
-        unordered = replace_once(TREE_ORDER_BY, "\n", query)
-    except ValueError:  # the documented query changed its order: let the store sort
+    unordered = without_order_by(TREE_ORDER_BY, query)
+    if unordered is None:
         return select(store, query)
     return sorted(select(store, unordered), key=lambda row: tuple(row.get(name, "") for name in TREE_ORDER))
 
