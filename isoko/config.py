@@ -25,7 +25,7 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     store_url: str | None = None  # a remote SPARQL 1.1 store (ISOKO_STORE); None: the embedded build
     page_cache_mb: float = 32.0  # pages kept per worker process (ISOKO_PAGE_CACHE_MB); 0: no cache
-    result_cache_mb: float = 64.0  # /sparql answers kept, shared by the workers (ISOKO_RESULT_CACHE_MB); 0: none
+    result_cache_mb: float = 256.0  # /sparql answers kept, shared by the workers (ISOKO_RESULT_CACHE_MB); 0: none
     access_log: str | None = "-"  # `isoko serve`'s request log (ISOKO_ACCESS_LOG): "-" stdout, a file, or off (None)
     # /sparql evaluations at once (sparql_endpoint/admission.py): per client, per process, overall
     sparql_per_client: int = 2
@@ -57,7 +57,7 @@ class Config:
             "result_max_bytes": int(float(env.get("ISOKO_RESULT_MAX_MB", 64)) * 2**20),
             "store_url": env.get("ISOKO_STORE") or None,
             "page_cache_mb": float(env.get("ISOKO_PAGE_CACHE_MB", 32)),
-            "result_cache_mb": float(env.get("ISOKO_RESULT_CACHE_MB", 64)),
+            "result_cache_mb": float(env.get("ISOKO_RESULT_CACHE_MB", 256)),
             "access_log": (None if env.get("ISOKO_ACCESS_LOG", "-").lower() in ("", "0", "off", "false", "no")
                            else env.get("ISOKO_ACCESS_LOG", "-")),
             "sparql_per_client": int(env.get("ISOKO_SPARQL_PER_CLIENT", 2)),

@@ -16,9 +16,12 @@ the request's raw parts, so that the same request is answered again without pars
 its Accept header, compressing or building a response (fast_path.py): only the rate-limit headers
 are made again. Both kinds of entries share the memory tier's budget and its life (one build).
 
-Two tiers: each serving process keeps an LRU in memory (a quarter of the budget), in front of a SQLite file in the run folder shared by the processes that serve the
-same var/ (the budget in bytes, oldest stored first out). Any SQLite failure is a miss: the cache
-never breaks an answer.
+Two tiers: each serving process keeps an LRU in memory (a quarter of the budget, at most 16 MB), in
+front of a SQLite file in the run folder shared by the processes that serve the same var/ (the
+budget in bytes, oldest stored first out). An answer takes at most an eighth of a tier: the file
+holds the large answers that are the dearest to make again (on a 1M-triple catalogue several example
+queries answer 8-11 MB after seconds of evaluation), read back from the file system's cache, without
+making every process bigger. Any SQLite failure is a miss: the cache never breaks an answer.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from typing import Any
 from .executor import Answer
 
 FILE_NAME = "result-cache.sqlite"
-MEMORY_SHARE = 4  # each process keeps up to 1/4 of the budget in memory, in front of the shared file
+MEMORY_SHARE = 4  # each process keeps up to 1/4 of the budget in memory, in front of the shared file,
+MEMORY_MAX = 16 * 2**20  # and no more than this
 MAX_ENTRY_SHARE = 8  # one answer takes at most 1/8 of a tier
 ENTRY_OVERHEAD = 200  # bytes an entry costs besides its body (key, media type, objects)
 _SCHEMA = """
@@ -122,7 +126,7 @@ class ResultCache:
 
     def __init__(self, folder: Path, budget: int):
         self.path, self.budget = folder / FILE_NAME, budget
-        self.memory = _Memory(budget // MEMORY_SHARE)
+        self.memory = _Memory(min(budget // MEMORY_SHARE, MEMORY_MAX))
         self._local = threading.local()
         self._purged_for: str | None = None
         folder.mkdir(parents=True, exist_ok=True)

@@ -153,3 +153,16 @@ def test_the_budget_bounds_both_tiers(tmp_path):
     too_large = Request("big", (), (), "", "", "http://x/sparql")
     cache.put("build-1", too_large, Answer(200, "text/csv", b"x" * 64 * 1024))
     assert cache.get("build-1", too_large) is None
+
+
+def test_a_large_answer_is_kept_in_the_file_not_in_each_process(tmp_path):
+    # the default budget: each process's memory tier stays at 16 MB, an answer of 10 MB (what some
+    # example queries answer on a 1M-triple catalogue) is kept in the shared file only
+    cache = ResultCache(tmp_path, budget=256 * 2**20)
+    assert cache.memory.budget == 16 * 2**20
+    asked, body = Request("heavy", (), (), "", "", "http://x/sparql"), b"r" * 10 * 2**20
+    cache.put("build-1", asked, Answer(200, "application/sparql-results+json", body))
+    assert cache.memory.size == 0
+    other_process = ResultCache(tmp_path, budget=256 * 2**20)
+    assert other_process.get("build-1", asked).body == body
+    assert other_process.memory.size == 0  # read from the file each time, not copied into memory
