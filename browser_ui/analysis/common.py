@@ -47,7 +47,7 @@ def replace_once(pattern: str, replacement: str, query: str) -> str:
 def without_order_by(order_by: str, query: str) -> str | None:
     """The query without its closing ORDER BY (`order_by`, a pattern), for a caller that sorts the
     rows itself: sorting by IRIs is a large part of what some of these queries cost pyoxigraph on a
-    large catalogue (dependency-map at 1M: 4.1 s with it, 2.5 s without; benchmarks/README.md).
+    large catalogue (dependency-map at 1M: 3.5-4.1 s with it, 2.5 s without; benchmarks/README.md).
     None when the documented query no longer ends that way (then let the store sort)."""
     try:
         return replace_once(order_by, "\n", query)
