@@ -46,7 +46,7 @@ import urllib.request
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -218,7 +218,8 @@ def workloads(var: Path) -> dict[str, list[str]]:
     return found
 
 
-def bench_size(size: str) -> list[dict]:
+def bench_size(size: str, measured: Callable[[dict], None]) -> list[dict]:
+    """Every workload at `size`; `measured` is called with each row as soon as it is made."""
     var = build_var(size)
     info = json.loads((var / "current" / "build.json").read_text())
     results = []
@@ -245,6 +246,7 @@ def bench_size(size: str) -> list[dict]:
                     f"{name} {row[name]['ok_per_s']} 2xx/s (non-2xx {row[name]['non_2xx']})"
                     for name in SERVERS if name in running))
                 results.append(row)
+                measured(row)
         for name, (_, process) in running.items():
             results.append({"size": size, "workload": "memory", "server": name, **tree_memory_mb(process.pid)})
     return results
@@ -290,6 +292,20 @@ def _proxied(row: dict) -> str:
     return f"{found['ok_per_s']} ({row.get('oxigraph-behind-proxy_ratio')}×)"
 
 
+def write(report: dict) -> Path:
+    """The report as JSON and Markdown (again after each row: a run stopped early keeps what it measured)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"endpoint-{report['date'][:10]}-{report['host']}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    ended = (f"{report['load_after']} after" if "load_after" in report
+             else f"stopped or still running after {len(report['rows'])} rows")
+    text = (f"Run {report['date']} on `{report['host']}` ({report['cores']} cores; load average "
+            f"{report['load_before']} before, {ended}), wrk -t2 -d{DURATION} "
+            f"(per server, one after the other), `{report['command']}`.\n\n{table(report['rows'])}\n")
+    stem.with_suffix(".md").write_text(text, encoding="utf-8")
+    return stem
+
+
 def main() -> None:
     sizes = [s.strip() for s in SIZES.split(",") if s.strip()]
     report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "host": platform.node() or "host",
@@ -298,19 +314,12 @@ def main() -> None:
               "command": f"BENCH_SIZES={','.join(sizes)} .venv/bin/python benchmarks/endpoint.py", "rows": []}
     started = time.monotonic()
     for size in sizes:
-        report["rows"] += bench_size(size)
+        bench_size(size, lambda row: (report["rows"].append(row), write(report)))
     report["load_after"] = [round(x, 1) for x in os.getloadavg()]
     report["seconds"] = round(time.monotonic() - started)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"endpoint-{report['date'][:10]}-{report['host']}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    text = (f"Run {report['date']} on `{report['host']}` ({report['cores']} cores; load average "
-            f"{report['load_before']} before, {report['load_after']} after), wrk -t2 -d{DURATION} "
-            f"(per server, one after the other), `{report['command']}`.\n\n{table(report['rows'])}\n")
-    stem.with_suffix(".md").write_text(text, encoding="utf-8")
-    print(text)
+    stem = write(report)
+    print(stem.with_suffix(".md").read_text(encoding="utf-8"))
     print(f"written: {stem}.json")
-
 
 if __name__ == "__main__":
     main()
