@@ -218,11 +218,10 @@ def workloads(var: Path) -> dict[str, list[str]]:
     return found
 
 
-def bench_size(size: str, measured: Callable[[dict], None]) -> list[dict]:
-    """Every workload at `size`; `measured` is called with each row as soon as it is made."""
+def bench_size(size: str, measured: Callable[[dict], None]) -> None:
+    """Every workload at `size`, then each server's memory; `measured` takes each row as it is made."""
     var = build_var(size)
     info = json.loads((var / "current" / "build.json").read_text())
-    results = []
     with servers(size, var) as running:
         for workload, queries in workloads(var).items():
             script = lua_script(WORK / f"endpoint-{size}-{workload.replace(':', '-')}.lua", queries)
@@ -245,11 +244,9 @@ def bench_size(size: str, measured: Callable[[dict], None]) -> list[dict]:
                 log(f"{size} {workload} -c{connections}: " + ", ".join(
                     f"{name} {row[name]['ok_per_s']} 2xx/s (non-2xx {row[name]['non_2xx']})"
                     for name in SERVERS if name in running))
-                results.append(row)
                 measured(row)
         for name, (_, process) in running.items():
-            results.append({"size": size, "workload": "memory", "server": name, **tree_memory_mb(process.pid)})
-    return results
+            measured({"size": size, "workload": "memory", "server": name, **tree_memory_mb(process.pid)})
 
 
 def _successes_per_s(result: dict) -> float | None:
@@ -320,6 +317,7 @@ def main() -> None:
     stem = write(report)
     print(stem.with_suffix(".md").read_text(encoding="utf-8"))
     print(f"written: {stem}.json")
+
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,7 @@ the queries /sparql offers and the analysis pages run, against the endpoint's qu
     .venv/bin/python benchmarks/examples.py                      # BENCH_SIZES=real,1M
     BENCH_DIR=/tmp/b BENCH_SIZES=1M .venv/bin/python benchmarks/examples.py
 
-Each query runs in a process of its own on a read-only copy of the build's store, with the default
+Each query runs in a process of its own on the build's store opened read-only, with the default
 graph as the union of the named graphs (as /sparql evaluates it), twice: the first run reads the
 store's blocks, the second is the steady state. A run is stopped at BENCH_EXAMPLE_LIMIT_S (60 s).
 The builds are those of the other benchmarks (BENCH_DIR/<size>/var, built when missing). Reported,
